@@ -1,0 +1,27 @@
+# Builds and runs a consumer project against the library (cmake -P script, run by CTest).
+#   MODE=install:       install RTSP_BUILD_DIR into WORK_DIR/prefix, then find_package(rtsp)
+#   MODE=subdirectory:  the consumer add_subdirectory()s RTSP_SOURCE_DIR
+cmake_minimum_required(VERSION 3.25)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}")
+  endif()
+endfunction()
+
+set(_configure ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build)
+if(MODE STREQUAL "install")
+  run(${CMAKE_COMMAND} --install ${RTSP_BUILD_DIR} --prefix ${WORK_DIR}/prefix)
+  if(NOT EXISTS ${WORK_DIR}/prefix/share/cmake/rtsp/rtspConfig.cmake)
+    message(FATAL_ERROR "rtspConfig.cmake was not installed")
+  endif()
+  run(${_configure} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+else()
+  run(${_configure} -DRTSP_SOURCE_DIR=${RTSP_SOURCE_DIR})
+endif()
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+run(${WORK_DIR}/build/consumer)
+message(STATUS "consumer (${MODE}) built and ran")
