@@ -31,8 +31,8 @@ enum class errc : std::uint8_t {
     jpeg_arithmetic,            ///< arithmetic entropy coding (SOF9 and up, DAC)
     jpeg_precision,             ///< sample precision other than 8 bits (e.g. 12-bit)
     jpeg_component_count,       ///< not exactly 3 components (grayscale, CMYK, ...)
-    jpeg_chroma_sampling,       ///< a chroma component's sampling is not 1x1 (e.g. 4:4:4)
-    jpeg_luma_sampling,         ///< luma sampling is not 2x1 (4:2:2) or 2x2 (4:2:0)
+    jpeg_chroma_sampling,       ///< a chroma component's sampling is not 1x1
+    jpeg_luma_sampling,         ///< luma sampling is not 2x1 (4:2:2) or 2x2 (4:2:0), e.g. 4:4:4
     jpeg_nonstandard_huffman,   ///< a DHT differs from the standard tables of JPEG Annex K.3
     jpeg_multiple_scans,        ///< more than one SOS, or a scan that is not interleaved
     jpeg_zero_dimension,        ///< width or height is 0 (DNL-defined height included)
@@ -45,6 +45,7 @@ enum class errc : std::uint8_t {
     // --- RTP / RFC 2435 packetizer -------------------------------------------------------
     mtu_too_small,          ///< the MTU leaves no room for scan data after the headers
     rtcp_malformed,         ///< an incoming RTCP compound packet is not well formed
+    rtp_malformed,          ///< an RTP packet is not version 2 or shorter than its header says
 
     // --- RTSP requests (rtsp/protocol/) --------------------------------------------------
     request_too_large,      ///< request head exceeds the configured byte limit (400)
@@ -105,6 +106,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::jpeg_too_large: return "JPEG scan exceeds the 16 MiB RFC 2435 limit";
     case errc::mtu_too_small: return "MTU too small for the RTP/JPEG headers";
     case errc::rtcp_malformed: return "malformed RTCP packet";
+    case errc::rtp_malformed: return "malformed RTP packet";
     case errc::request_too_large: return "request header too large";
     case errc::line_too_long: return "request line or header line too long";
     case errc::too_many_headers: return "too many header fields";
