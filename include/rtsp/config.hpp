@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// rtsp/config.hpp - compile-time capacities and limits of the server.
+//
+// The server allocates nothing: every table and buffer is sized here. Pass your own Config to
+// rtsp::basic_server to change them (derive from default_config and override what differs);
+// firmware typically uses something like embedded_config below. Every field says its unit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rtsp {
+
+struct default_config {
+    static constexpr std::size_t max_connections = 8;        ///< RTSP TCP connections at once
+    static constexpr std::size_t max_sessions = 8;           ///< RTSP sessions (clients) at once
+    static constexpr std::size_t max_sessions_per_connection = 4;  ///< sessions one connection may own
+    static constexpr std::size_t max_paths = 8;              ///< distinct paths streamed at once
+    static constexpr std::size_t max_path_length = 64;       ///< bytes of a stream path
+    static constexpr std::size_t max_url_length = 160;       ///< bytes of a SETUP URL (echoed in RTP-Info)
+    static constexpr std::size_t request_buffer_size = 2048; ///< per-connection receive buffer, bytes
+    static constexpr std::size_t max_request_head = 2048;    ///< request line + headers, bytes
+    static constexpr std::size_t max_request_line = 1024;    ///< one line, bytes
+    static constexpr std::size_t max_headers = 24;           ///< header fields per request
+    static constexpr std::size_t max_request_body = 1024;    ///< Content-Length read and discarded above this -> 413
+    static constexpr std::size_t response_buffer_size = 1024;  ///< one response, bytes (shared)
+    static constexpr std::size_t pending_output_size = 3072; ///< per-connection queued output, bytes
+    static constexpr std::size_t mtu = 1400;                 ///< RTP packet size incl. RTP header, bytes
+    static constexpr std::size_t send_batch = 64;            ///< packets per send call per client
+    static constexpr std::size_t callback_storage = 4 * sizeof(void*);  ///< bytes per stored callback
+    static constexpr std::uint32_t request_deadline_ms = 10000;  ///< to complete a started request (slowloris)
+    static constexpr std::uint32_t idle_connection_ms = 60000;   ///< a connection without sessions or requests
+    static constexpr std::uint32_t send_stall_ms = 5000;     ///< TCP output stuck this long: disconnect
+    static constexpr std::uint32_t rtcp_interval_ms = 5000;  ///< RTCP Sender Report period
+    static constexpr std::size_t max_rtcp_datagrams_per_poll = 16;  ///< bounded work per poll()
+};
+
+/// A small footprint for microcontrollers (WINC1500: 7 TCP sockets, one is the listener).
+struct embedded_config : default_config {
+    static constexpr std::size_t max_connections = 4;
+    static constexpr std::size_t max_sessions = 4;
+    static constexpr std::size_t max_sessions_per_connection = 2;
+    static constexpr std::size_t max_paths = 2;
+    static constexpr std::size_t max_path_length = 32;
+    static constexpr std::size_t max_url_length = 96;
+    static constexpr std::size_t request_buffer_size = 768;
+    static constexpr std::size_t max_request_head = 768;
+    static constexpr std::size_t max_request_line = 384;
+    static constexpr std::size_t max_headers = 16;
+    static constexpr std::size_t max_request_body = 256;
+    static constexpr std::size_t response_buffer_size = 640;
+    static constexpr std::size_t pending_output_size = 768;  ///< responses; the adapter sends packets whole
+    static constexpr std::size_t send_batch = 4;
+};
+
+}  // namespace rtsp

@@ -1,0 +1,1453 @@
+// SPDX-License-Identifier: MIT
+// rtsp/server.hpp - basic_server: RTSP sessions, callbacks and JPEG frame fan-out over any
+// Network, Clock, Random and JpegEncoder (rtsp/concepts.hpp).
+//
+// This is the only layer that knows time passes and bytes move. It owns fixed tables of
+// connections and sessions (sizes from Config, rtsp/config.hpp), parses requests with the pure
+// protocol layer, and sends each frame by packetizing it once (rtsp/rtp/jpeg_packetizer.hpp)
+// and handing every playing session the same payload headers and scan slices with its own
+// 12-byte RTP header: the scan is never copied.
+//
+// Threading: one thread runs poll()/stream(); stop() may be called from anywhere (another
+// thread, a signal handler, a callback).
+//
+// The seed's API (OpenMV rtsp module):
+//   server.register_setup_cb / register_play_cb / register_pause_cb / register_teardown_cb(cb)
+//       cb(std::string_view pathname, std::uint64_t session)
+//   server.stream(cb, quality = 90)
+//       cb(pathname, session) or cb(pathname) -> rtsp::image_view | rtsp::jpeg_view | no_frame
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "rtsp/concepts.hpp"
+#include "rtsp/config.hpp"
+#include "rtsp/detail/ascii.hpp"
+#include "rtsp/detail/fixed_string.hpp"
+#include "rtsp/detail/inplace_function.hpp"
+#include "rtsp/jpeg/parser.hpp"
+#include "rtsp/protocol/method.hpp"
+#include "rtsp/protocol/request_parser.hpp"
+#include "rtsp/protocol/response_writer.hpp"
+#include "rtsp/protocol/session_header.hpp"
+#include "rtsp/protocol/status.hpp"
+#include "rtsp/protocol/transport.hpp"
+#include "rtsp/protocol/url.hpp"
+#include "rtsp/rtp/header.hpp"
+#include "rtsp/rtp/jpeg_packetizer.hpp"
+#include "rtsp/rtp/rtcp.hpp"
+#include "rtsp/sdp/writer.hpp"
+#include "rtsp/session.hpp"
+#include "rtsp/version.hpp"
+
+namespace rtsp {
+
+/// Run-time settings; capacities are compile-time (Config).
+struct server_options {
+    net::address bind{};                  ///< bind address (all-zero: any, dual stack)
+    std::uint16_t port = 554;             ///< RTSP TCP port (0: any free port, see port())
+    std::uint16_t rtp_port = 0;           ///< UDP RTP port, RTCP is +1 (0: any free pair)
+    std::uint32_t max_fps = 0;            ///< frame-rate cap; 0: as fast as the source delivers
+    std::uint32_t session_timeout_s = 60; ///< reap sessions silent this long (Session: ;timeout=)
+    chroma_subsampling subsampling = chroma_subsampling::s420;  ///< for images we encode
+    bool allow_udp = true;                ///< offer RTP/AVP over UDP
+    bool allow_tcp = true;                ///< offer RTP/AVP/TCP interleaved
+    std::string_view session_name = "rtsp";  ///< SDP s= line
+    std::uint16_t width = 0;              ///< expected frame size, for SDP a=x-dimensions when a
+    std::uint16_t height = 0;             ///<   side exceeds 2040 before the first frame is seen
+};
+
+enum class log_level : std::uint8_t { error, warning, info, debug };
+
+/// A snapshot of one session, for status displays (for_each_session).
+struct session_info {
+    std::uint64_t id = 0;
+    std::string_view path;
+    net::address peer{};        ///< client address; for UDP with the client's RTP port
+    bool tcp = false;           ///< RTP interleaved on the RTSP connection
+    bool playing = false;
+    std::uint64_t frames_sent = 0;
+    std::uint64_t frames_dropped = 0;   ///< whole frames not delivered (slow reader, send failure)
+    std::uint64_t bytes_sent = 0;
+};
+
+template <Network N, SteadyClock C, RandomSource R, JpegEncoder E = no_encoder,
+          class Config = default_config>
+class basic_server {
+    static_assert(Config::max_connections > 0 && Config::max_sessions > 0, "capacities must be > 0");
+    static_assert(Config::mtu >= 256 && Config::mtu <= 65000, "MTU out of range");
+    static_assert(Config::send_batch > 0, "send_batch must be > 0");
+    static_assert(Config::max_sessions < 255 && Config::max_connections < 255, "slot ids are 8-bit");
+
+public:
+    using network_type = N;
+    using config_type = Config;
+
+    struct statistics {
+        std::uint64_t frames_produced = 0;  ///< frames taken from the source and sent
+        std::uint64_t frames_rejected = 0;  ///< frames the source gave that could not be sent
+        std::uint64_t frames_encoded = 0;   ///< images compressed by the encoder
+        errc last_frame_error{};            ///< why the last rejected frame was rejected
+        std::uint64_t sessions_created = 0;
+        std::uint64_t requests = 0;
+    };
+
+    explicit basic_server(server_options opts = {}, N net = N{}, C clock = C{}, R rng = R{},
+                          E enc = E{})
+        : opts_(opts), net_(static_cast<N&&>(net)), clock_(static_cast<C&&>(clock)),
+          rng_(static_cast<R&&>(rng)), enc_(static_cast<E&&>(enc)) {}
+
+    basic_server(const basic_server&) = delete;
+    basic_server& operator=(const basic_server&) = delete;
+    ~basic_server() { shutdown(); }
+
+    // --- the seed's callbacks -----------------------------------------------------------------
+    template <SessionCallback F> void register_setup_cb(F cb) { on_setup_.assign(static_cast<F&&>(cb)); }
+    template <SessionCallback F> void register_play_cb(F cb) { on_play_.assign(static_cast<F&&>(cb)); }
+    template <SessionCallback F> void register_pause_cb(F cb) { on_pause_.assign(static_cast<F&&>(cb)); }
+    template <SessionCallback F> void register_teardown_cb(F cb) { on_teardown_.assign(static_cast<F&&>(cb)); }
+    /// Optional: `bool(std::string_view path)`; false makes DESCRIBE/SETUP answer 404.
+    template <class F> void register_path_check(F cb) { path_check_.assign(static_cast<F&&>(cb)); }
+    /// Optional: `void(log_level, std::string_view line)`.
+    template <class F> void register_log_cb(F cb) { log_.assign(static_cast<F&&>(cb)); }
+
+    /// Listens and opens the UDP ports. Idempotent; stream() and poll() call it.
+    result<void> start() {
+        if (started_) return {};
+        if (auto r = net_.listen(opts_.bind.with_port(opts_.port)); !r) return r;
+        if (opts_.allow_udp) {
+            if (auto r = net_.open_udp(opts_.rtp_port); !r) return r;
+        }
+        started_ = true;
+        stop_requested_.store(false);
+        fmt_line line;
+        line.append("listening on port ").append_uint(port());
+        log(log_level::info, line.view());
+        return {};
+    }
+
+    /// Sets the frame source for poll(): `cb(pathname)` (one frame per path, fanned out) or
+    /// `cb(pathname, session)` (one frame per session). `quality` 1..100 for images.
+    template <FrameSource F>
+    void set_source(F cb, int quality = 90) {
+        quality_ = quality < 1 ? 1 : (quality > 100 ? 100 : quality);
+        if constexpr (PathFrameSource<F>) {
+            per_session_source_ = false;
+            path_source_.assign(static_cast<F&&>(cb));
+            session_source_.reset();
+        } else {
+            per_session_source_ = true;
+            session_source_.assign(static_cast<F&&>(cb));
+            path_source_.reset();
+        }
+    }
+
+    /// The seed's stream(): serves until stop(). Returns start()'s error if it fails.
+    template <FrameSource F>
+    result<void> stream(F&& cb, int quality = 90) {
+        if (auto r = start(); !r) return r;
+        // Store a reference to the caller's callback: it outlives the loop, and a reference
+        // always fits the inplace storage whatever the callback captures.
+        if constexpr (PathFrameSource<std::remove_reference_t<F>>)
+            set_source([&cb](std::string_view p) -> frame_ref { return cb(p); }, quality);
+        else
+            set_source([&cb](std::string_view p, std::uint64_t id) -> frame_ref { return cb(p, id); },
+                       quality);
+        while (!stop_requested_.load(std::memory_order_relaxed)) {
+            if (auto r = poll(); !r) break;
+        }
+        path_source_.reset();
+        session_source_.reset();
+        shutdown();
+        return {};
+    }
+
+    /// One bounded step: waits at most max_wait_us for network events, serves requests, sends
+    /// the frames that are due. For firmware main loops.
+    result<void> poll(std::uint32_t max_wait_us = 10000) {
+        if (auto r = start(); !r) return r;
+        std::uint64_t now = clock_.now_us();
+        std::uint32_t wait = max_wait_us;
+        if (any_playing() && has_source()) {
+            std::uint64_t due = next_frame_due();
+            wait = due <= now ? 0 : static_cast<std::uint32_t>(
+                                        (due - now) < max_wait_us ? (due - now) : max_wait_us);
+        }
+        net_.poll(wait);
+        now = clock_.now_us();
+        accept_connections(now);
+        for (std::size_t i = 0; i < Config::max_connections; ++i) {
+            if (!conns_[i].used) continue;
+            flush_output(i, now);
+            if (conns_[i].used) read_input(i, now);
+        }
+        drain_udp(now);
+        reap(now);
+        produce_frames(clock_.now_us());
+        send_rtcp_reports(clock_.now_us());
+        return {};
+    }
+
+    /// Asks stream() to return; safe from any thread or a signal handler.
+    void stop() noexcept { stop_requested_.store(true, std::memory_order_relaxed); }
+    [[nodiscard]] bool running() const noexcept {
+        return started_ && !stop_requested_.load(std::memory_order_relaxed);
+    }
+
+    /// Tears down every session (teardown callbacks fire, RTCP BYE is sent) and closes all
+    /// sockets. The destructor calls it; start() may be called again afterwards.
+    void shutdown() {
+        for (std::size_t i = 0; i < Config::max_connections; ++i)
+            if (conns_[i].used) close_connection(i, "server stopping");
+        started_ = false;
+    }
+
+    /// The RTSP port actually bound (differs from the option when it was 0).
+    [[nodiscard]] std::uint16_t port() const noexcept {
+        if constexpr (requires(const N& n) { { n.listen_port() } -> std::convertible_to<std::uint16_t>; }) {
+            if (started_) return net_.listen_port();
+        }
+        return opts_.port;
+    }
+    [[nodiscard]] std::size_t session_count() const noexcept {
+        std::size_t n = 0;
+        for (const auto& s : sessions_) n += s.used ? 1 : 0;
+        return n;
+    }
+    /// Calls v(const session_info&) for each session.
+    template <class Visitor>
+    void for_each_session(Visitor&& v) const {
+        for (const auto& s : sessions_) {
+            if (!s.used) continue;
+            session_info info;
+            info.id = s.id;
+            info.path = s.path.view();
+            info.tcp = s.tcp;
+            info.playing = s.state == session_state::playing;
+            info.peer = s.tcp ? conns_[s.conn].peer : s.peer_rtp;
+            info.frames_sent = s.frames_sent;
+            info.frames_dropped = s.frames_dropped;
+            info.bytes_sent = s.bytes_sent;
+            v(info);
+        }
+    }
+    [[nodiscard]] const statistics& stats() const noexcept { return stats_; }
+    [[nodiscard]] const server_options& options() const noexcept { return opts_; }
+    N& network() noexcept { return net_; }
+    C& clock() noexcept { return clock_; }
+    E& encoder() noexcept { return enc_; }
+
+private:
+    using request_t = protocol::request<Config::max_headers>;
+    using fmt_line = detail::fixed_string<200>;
+    using path_string = detail::fixed_string<Config::max_path_length>;
+    static constexpr std::size_t interleaved_prefix = 4;  // '$', channel, 16-bit length
+    static constexpr std::size_t packet_mtu = Config::mtu - interleaved_prefix;  // fits TCP too
+    static constexpr std::uint8_t no_slot = 0xFF;
+
+    struct tcp_cursor {  // a frame partly written to a connection, continued when it drains
+        bool active = false;
+        std::uint8_t session = no_slot;
+        std::optional<rtp::jpeg_packetizer> packets;
+        std::uint64_t generation = 0;
+        std::uint32_t timestamp = 0;
+        std::uint16_t first_seq = 0;
+        std::size_t next = 0;  // next packet index to send
+    };
+
+    struct connection {
+        bool used = false;
+        typename N::connection handle{};
+        net::address peer{};
+        net::address local{};
+        std::array<char, Config::request_buffer_size> rx{};
+        std::size_t rx_len = 0;
+        std::size_t skip = 0;                 // bytes of an oversized '$' frame still to discard
+        std::uint64_t request_started_us = 0; // first byte of an incomplete request
+        std::uint64_t last_activity_us = 0;
+        std::array<std::byte, Config::pending_output_size> out{};
+        std::size_t out_len = 0;
+        std::uint64_t last_progress_us = 0;   // last time pending output moved
+        bool close_after_flush = false;
+        bool closing = false;                 // being closed: no more output
+        tcp_cursor cursor;
+    };
+
+    struct session {
+        bool used = false;
+        std::uint64_t id = 0;
+        std::uint8_t conn = no_slot;
+        session_state state = session_state::init;
+        path_string path;
+        detail::fixed_string<Config::max_url_length> setup_url;
+        bool tcp = false;
+        net::address peer_rtp{};
+        net::address peer_rtcp{};
+        std::uint8_t channel_rtp = 0;
+        std::uint8_t channel_rtcp = 1;
+        std::uint32_t ssrc = 0;
+        std::uint16_t seq = 0;
+        std::uint32_t rtptime0 = 0;           // RTP timestamp announced in RTP-Info
+        std::uint64_t play_us = 0;            // capture time that maps to rtptime0
+        bool first_frame_pending = false;     // next frame gets exactly rtptime0
+        std::uint32_t last_timestamp = 0;
+        std::uint64_t last_activity_us = 0;
+        std::uint64_t next_rtcp_us = 0;
+        std::uint64_t next_frame_us = 0;      // per-session sources
+        std::uint64_t frames_sent = 0, frames_dropped = 0, bytes_sent = 0;
+        std::uint32_t packets_sent = 0, octets_sent = 0;  // RTCP SR counters (wrap by design)
+    };
+
+    struct path_slot {
+        bool used = false;
+        path_string path;
+        std::uint64_t next_frame_us = 0;
+    };
+
+    // A frame ready to send: the packetizer holds views into the source's (or encoder's) bytes,
+    // valid until the next frame is produced (generation changes).
+    struct frame_job {
+        rtp::jpeg_packetizer packets;
+        std::uint64_t generation;
+        std::uint64_t capture_us;
+    };
+
+    // Per-batch scratch shared by all sessions: the RFC 2435 headers of up to send_batch
+    // packets, and per session the RTP headers and gather lists pointing at them.
+    struct batch_scratch {
+        std::array<std::byte, rtp::max_payload_header_size + Config::send_batch * 16> hdr{};
+        std::array<std::span<const std::byte>, Config::send_batch> hdr_view{};
+        std::array<std::span<const std::byte>, Config::send_batch> scan{};
+        std::array<std::array<std::byte, interleaved_prefix + rtp::header_size>, Config::send_batch> rtp{};
+        std::array<const_buffer, Config::send_batch * 3> pieces{};
+        std::array<buffer_sequence, Config::send_batch> datagrams{};
+        std::size_t first = 0, count = 0;
+    };
+
+    // --- helpers ---------------------------------------------------------------------------
+    void log(log_level lvl, std::string_view text) {
+        if (log_) log_(lvl, text);
+    }
+    [[nodiscard]] bool has_source() const noexcept {
+        return per_session_source_ ? static_cast<bool>(session_source_) : static_cast<bool>(path_source_);
+    }
+    [[nodiscard]] bool any_playing() const noexcept {
+        for (const auto& s : sessions_)
+            if (s.used && s.state == session_state::playing) return true;
+        return false;
+    }
+    [[nodiscard]] std::uint64_t frame_interval_us() const noexcept {
+        return opts_.max_fps ? 1000000u / opts_.max_fps : 0;
+    }
+    [[nodiscard]] std::uint64_t next_frame_due() const noexcept {
+        std::uint64_t due = ~std::uint64_t{0};
+        if (per_session_source_) {
+            for (const auto& s : sessions_)
+                if (s.used && s.state == session_state::playing && s.next_frame_us < due) due = s.next_frame_us;
+        } else {
+            for (const auto& p : paths_)
+                if (p.used && p.next_frame_us < due) due = p.next_frame_us;
+        }
+        return due;
+    }
+    std::uint64_t new_session_id() {
+        for (int attempt = 0; attempt < 8; ++attempt) {
+            std::uint64_t id = rng_.next_u64();
+            if (id == 0) continue;
+            bool clash = false;
+            for (const auto& s : sessions_) clash = clash || (s.used && s.id == id);
+            if (!clash) return id;
+        }
+        return rng_.next_u64() | 1u;
+    }
+
+    // --- connections -------------------------------------------------------------------------
+    void accept_connections(std::uint64_t now) {
+        for (std::size_t n = 0; n < Config::max_connections + 2; ++n) {  // bounded per poll
+            auto c = net_.accept();
+            if (!c) return;
+            std::size_t slot = Config::max_connections;
+            for (std::size_t i = 0; i < Config::max_connections; ++i)
+                if (!conns_[i].used) { slot = i; break; }
+            if (slot == Config::max_connections) {
+                // Full: tell the client why instead of leaving it hanging, then close.
+                static constexpr std::string_view busy =
+                    "RTSP/1.0 503 Service Unavailable\r\nCSeq: 0\r\nContent-Length: 0\r\n\r\n";
+                const_buffer b{reinterpret_cast<const std::byte*>(busy.data()), busy.size()};
+                (void)net_.send(*c, buffer_sequence(&b, 1));
+                net_.close(*c);
+                log(log_level::warning, "connection refused: connection table full (503)");
+                continue;
+            }
+            connection& cn = conns_[slot];
+            cn = connection{};
+            cn.used = true;
+            cn.handle = *c;
+            cn.peer = net_.peer_address(*c);
+            cn.local = net_.local_address(*c);
+            cn.last_activity_us = now;
+            fmt_line line;
+            line.append("connection from ");
+            append_address(line, cn.peer);
+            log(log_level::info, line.view());
+        }
+    }
+
+    static void append_address(fmt_line& line, const net::address& a) {
+        if (a.is_v6()) line.append('[');
+        line.grow(net::format_host(a, std::span<char>(line.tail(), line.room())));
+        if (a.is_v6()) line.append(']');
+        line.append(':').append_uint(a.port);
+    }
+
+    void close_connection(std::size_t ci, std::string_view why) {
+        connection& c = conns_[ci];
+        if (!c.used || c.closing) return;
+        c.closing = true;
+        for (std::size_t si = 0; si < Config::max_sessions; ++si)
+            if (sessions_[si].used && sessions_[si].conn == ci) end_session(si, why);
+        net_.close(c.handle);
+        fmt_line line;
+        line.append("connection closed: ");
+        append_address(line, c.peer);
+        line.append(" (").append(why).append(")");
+        log(log_level::info, line.view());
+        c.used = false;
+        c.cursor = tcp_cursor{};
+    }
+
+    /// Queues bytes for a connection behind whatever is pending; sends at once when nothing is.
+    /// Returns false (and closes the connection) when the output buffer cannot hold them.
+    bool queue_output(std::size_t ci, std::span<const std::byte> bytes, std::uint64_t now) {
+        connection& c = conns_[ci];
+        if (!c.used || c.closing) return false;
+        std::size_t sent = 0;
+        if (c.out_len == 0 && !c.cursor.active) {
+            const_buffer b = bytes;
+            auto r = net_.send(c.handle, buffer_sequence(&b, 1));
+            if (r) sent = *r;
+            else if (r.error() != errc::would_block) {
+                close_connection(ci, to_string(r.error()));
+                return false;
+            }
+        }
+        std::size_t rest = bytes.size() - sent;
+        if (rest == 0) return true;
+        if (rest > c.out.size() - c.out_len) {
+            close_connection(ci, "output backlog full");
+            return false;
+        }
+        for (std::size_t i = 0; i < rest; ++i) c.out[c.out_len + i] = bytes[sent + i];
+        if (c.out_len == 0 && !c.cursor.active) c.last_progress_us = now;
+        c.out_len += rest;
+        return true;
+    }
+
+    /// Sends queued bytes, then continues a partly written frame while its data is alive.
+    void flush_output(std::size_t ci, std::uint64_t now) {
+        connection& c = conns_[ci];
+        if (c.out_len > 0) {
+            const_buffer b{c.out.data(), c.out_len};
+            auto r = net_.send(c.handle, buffer_sequence(&b, 1));
+            if (!r) {
+                if (r.error() != errc::would_block) close_connection(ci, to_string(r.error()));
+                return;
+            }
+            std::size_t n = *r;
+            for (std::size_t i = n; i < c.out_len; ++i) c.out[i - n] = c.out[i];
+            c.out_len -= n;
+            if (n > 0) c.last_progress_us = now;
+            if (c.out_len > 0) return;
+        }
+        if (c.close_after_flush) {
+            close_connection(ci, "closed after error reply");
+            return;
+        }
+        if (c.cursor.active) {
+            if (c.cursor.generation != generation_ || !c.cursor.packets) {
+                // The frame's bytes are gone (a newer frame replaced them): the rest of that
+                // frame is lost for this client; its sequence gap tells the receiver.
+                c.cursor.active = false;
+                return;
+            }
+            continue_tcp_frame(ci, now);
+        }
+    }
+
+    void read_input(std::size_t ci, std::uint64_t now) {
+        connection& c = conns_[ci];
+        // One receive per poll per connection keeps the work bounded and fair.
+        if (c.rx_len < c.rx.size()) {
+            auto r = net_.receive(c.handle, std::as_writable_bytes(std::span<char>(
+                                                c.rx.data() + c.rx_len, c.rx.size() - c.rx_len)));
+            if (!r && r.error() != errc::would_block) {
+                close_connection(ci, r.error() == errc::connection_closed ? "closed by peer"
+                                                                          : to_string(r.error()));
+                return;
+            }
+            if (!r) {
+                if (c.rx_len == 0) return;
+            } else {
+                if (c.rx_len == 0) c.request_started_us = now;
+                c.rx_len += *r;
+                c.last_activity_us = now;
+            }
+        }
+        process_input(ci, now);
+    }
+
+    void consume_rx(connection& c, std::size_t n, std::uint64_t now) {
+        if (n > c.rx_len) n = c.rx_len;
+        for (std::size_t i = n; i < c.rx_len; ++i) c.rx[i - n] = c.rx[i];
+        c.rx_len -= n;
+        c.request_started_us = now;  // the next (partial) message starts its deadline now
+    }
+
+    void process_input(std::size_t ci, std::uint64_t now) {
+        for (int guard = 0; guard < 64 && conns_[ci].used; ++guard) {
+            connection& c = conns_[ci];
+            if (c.close_after_flush) return;
+            if (c.skip > 0) {
+                std::size_t n = c.skip < c.rx_len ? c.skip : c.rx_len;
+                consume_rx(c, n, now);
+                c.skip -= n;
+                if (c.skip > 0) return;
+            }
+            if (c.rx_len == 0) return;
+            auto bytes = std::as_bytes(std::span<const char>(c.rx.data(), c.rx_len));
+            if (protocol::starts_interleaved(bytes)) {
+                auto h = protocol::parse_interleaved_header(bytes);
+                if (!h) return;  // need_more: the 4-byte header is not complete yet
+                std::size_t total = interleaved_prefix + h->length;
+                if (total <= c.rx_len) {
+                    on_interleaved(ci, h->channel, bytes.subspan(interleaved_prefix, h->length), now);
+                    consume_rx(c, total, now);
+                } else if (total > c.rx.size()) {
+                    // Larger than we ever buffer: discard it as it streams in.
+                    c.skip = total - c.rx_len;
+                    consume_rx(c, c.rx_len, now);
+                } else {
+                    return;  // wait for the rest of the frame
+                }
+                continue;
+            }
+            protocol::limits lim;
+            lim.max_head_bytes = Config::max_request_head;
+            lim.max_line_bytes = Config::max_request_line;
+            lim.max_body_bytes = Config::max_request_body;
+            auto req = protocol::parse_request<Config::max_headers>(
+                std::string_view(c.rx.data(), c.rx_len), lim);
+            if (!req) {
+                if (req.error() == errc::need_more) {
+                    if (c.rx_len == c.rx.size()) reject_framing(ci, errc::request_too_large, now);
+                    return;
+                }
+                reject_framing(ci, req.error(), now);
+                return;
+            }
+            // Back-pressure: answer only when there is room for the answer.
+            if (c.out.size() - c.out_len < Config::response_buffer_size && c.out.size() >= Config::response_buffer_size)
+                return;
+            std::size_t consumed = req->consumed;
+            stats_.requests++;
+            handle_request(ci, *req, now);
+            if (!conns_[ci].used) return;
+            consume_rx(conns_[ci], consumed, now);
+        }
+    }
+
+    /// A request we cannot even frame: answer with the right status and close, since the byte
+    /// stream cannot be resynchronized.
+    void reject_framing(std::size_t ci, errc e, std::uint64_t now) {
+        int status = 400;
+        if (e == errc::body_too_large) status = 413;
+        else if (e == errc::line_too_long) status = 414;  // most often an over-long URL
+        fmt_line line;
+        line.append("bad request: ").append(to_string(e));
+        log(log_level::warning, line.view());
+        protocol::response_writer w(resp_);
+        w.status(status);
+        w.header("CSeq", std::string_view("0"));
+        w.header("Connection", std::string_view("close"));
+        if (auto n = w.finish(); n) send_response(ci, *n, now);
+        if (conns_[ci].used) {
+            conns_[ci].close_after_flush = true;
+            conns_[ci].rx_len = 0;
+            flush_output(ci, now);
+        }
+    }
+
+    void send_response(std::size_t ci, std::size_t n, std::uint64_t now) {
+        if (log_) {
+            std::string_view text(resp_.data(), n);
+            auto eol = text.find('\r');
+            log(log_level::debug, text.substr(0, eol));
+        }
+        (void)queue_output(ci, std::as_bytes(std::span<const char>(resp_.data(), n)), now);
+    }
+
+    void on_interleaved(std::size_t ci, std::uint8_t channel, std::span<const std::byte> payload,
+                        std::uint64_t now) {
+        // Clients send RTCP receiver reports on the odd channel: they prove the client is alive.
+        for (auto& s : sessions_) {
+            if (s.used && s.conn == ci && s.tcp && channel == s.channel_rtcp) {
+                if (rtcp::parse(payload)) s.last_activity_us = now;
+            }
+        }
+    }
+
+    // --- requests ----------------------------------------------------------------------------
+    void handle_request(std::size_t ci, const request_t& req, std::uint64_t now) {
+        connection& c = conns_[ci];
+        if (log_) {
+            fmt_line line;
+            line.append(req.method_token).append(' ').append(req.uri);
+            log(log_level::debug, line.view());
+        }
+        protocol::response_writer w(resp_);
+        auto cseq = req.header("CSeq");
+        auto reply = [&](int status) {
+            w.status(status);
+            if (cseq) w.header("CSeq", *cseq);
+            w.header("Server", std::string_view("rtsp/" RTSP_VERSION_STRING));
+        };
+        auto finish = [&](std::string_view body = {}, std::string_view type = {}) {
+            if (auto n = w.finish(body, type); n) send_response(ci, *n, now);
+            else log(log_level::error, "response did not fit the response buffer");
+        };
+
+        if (req.verb == protocol::method::unknown) {
+            reply(501);
+            w.header("Public", public_methods);
+            return finish();
+        }
+        if (!cseq) {  // RFC 2326 §12.17: CSeq is mandatory; answer instead of hanging the client
+            reply(400);
+            return finish();
+        }
+        if (req.version != "RTSP/1.0") {
+            reply(505);
+            return finish();
+        }
+        if (auto req_opt = req.header("Require")) {  // we support no option tags (RFC 2326 §12.32)
+            reply(551);
+            w.header("Unsupported", *req_opt);
+            return finish();
+        }
+        if (auto req_opt = req.header("Proxy-Require")) {
+            reply(551);
+            w.header("Unsupported", *req_opt);
+            return finish();
+        }
+
+        // The session named in the request, which must belong to this connection.
+        std::size_t si = Config::max_sessions;
+        bool session_named = false;
+        if (auto sh = req.header("Session")) {
+            session_named = true;
+            auto parsed = protocol::parse_session_header(*sh);
+            if (parsed) si = find_session(parsed->id, ci);
+            if (si == Config::max_sessions) {
+                reply(454);
+                return finish();
+            }
+            sessions_[si].last_activity_us = now;
+        }
+
+        switch (req.verb) {
+        case protocol::method::options:
+            reply(200);
+            w.header("Public", public_methods);
+            return finish();
+        case protocol::method::describe: return handle_describe(ci, req, w, reply, finish);
+        case protocol::method::setup: return handle_setup(ci, req, si, w, reply, finish, now);
+        case protocol::method::get_parameter:
+            reply(200);
+            if (session_named) write_session_header(w, sessions_[si]);
+            return finish();
+        case protocol::method::set_parameter:
+            // Nothing is settable; an empty body is a keep-alive.
+            reply(req.body.empty() ? 200 : 451);
+            if (session_named) write_session_header(w, sessions_[si]);
+            return finish();
+        case protocol::method::announce:
+        case protocol::method::record:
+        case protocol::method::redirect:
+            reply(405);
+            w.header("Allow", public_methods);
+            return finish();
+        default: break;
+        }
+
+        // PLAY, PAUSE, TEARDOWN act on a session.
+        if (!session_named) {
+            reply(454);
+            return finish();
+        }
+        session& s = sessions_[si];
+        auto url = protocol::parse_url(req.uri);
+        if (!url) {
+            reply(400);
+            return finish();
+        }
+        auto target = protocol::resolve_control(url->path);
+        if (url->path != "*" && target.stream_path != s.path.view()) {
+            reply(459);  // an operation on another stream than the session's
+            return finish();
+        }
+        auto t = next_state(s.state, req.verb);
+        if (t.status != 200) {
+            reply(t.status);
+            return finish();
+        }
+        if (req.verb == protocol::method::teardown) {
+            reply(200);
+            finish();
+            end_session(si, "TEARDOWN");
+            (void)c;
+            return;
+        }
+        bool was_playing = s.state == session_state::playing;
+        s.state = t.next;
+        if (req.verb == protocol::method::play) {
+            if (!was_playing) start_playing(s, now);
+            reply(200);
+            write_session_header(w, s);
+            w.header("Range", std::string_view("npt=0.000-"));
+            detail::fixed_string<Config::max_url_length + 48> info;
+            info.append("url=").append(s.setup_url.view()).append(";seq=").append_uint(s.seq);
+            info.append(";rtptime=").append_uint(s.rtptime0);
+            w.header("RTP-Info", info.view());
+            finish();
+            if (!was_playing && on_play_) on_play_(s.path.view(), s.id);
+            return;
+        }
+        // PAUSE: a frame still being written to this session stops here.
+        if (s.tcp && conns_[ci].cursor.active && conns_[ci].cursor.session == si)
+            conns_[ci].cursor.active = false;
+        release_unused_paths();
+        reply(200);
+        write_session_header(w, s);
+        finish();
+        if (was_playing && on_pause_) on_pause_(s.path.view(), s.id);
+    }
+
+    static constexpr std::string_view public_methods =
+        "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
+
+    void write_session_header(protocol::response_writer& w, const session& s) {
+        detail::fixed_string<40> v;
+        v.append_hex(s.id, 16).append(";timeout=").append_uint(opts_.session_timeout_s);
+        w.header("Session", v.view());
+    }
+
+    [[nodiscard]] std::size_t find_session(std::string_view id_text, std::size_t ci) const {
+        if (id_text.size() != 16) return Config::max_sessions;
+        std::uint64_t id = 0;
+        for (char ch : id_text) {
+            unsigned d;
+            if (ch >= '0' && ch <= '9') d = static_cast<unsigned>(ch - '0');
+            else if (ch >= 'A' && ch <= 'F') d = static_cast<unsigned>(ch - 'A' + 10);
+            else if (ch >= 'a' && ch <= 'f') d = static_cast<unsigned>(ch - 'a' + 10);
+            else return Config::max_sessions;
+            id = (id << 4) | d;
+        }
+        for (std::size_t i = 0; i < Config::max_sessions; ++i) {
+            const session& s = sessions_[i];
+            // Bound to its connection: a Session id replayed on another connection is unknown.
+            if (s.used && s.id == id && s.conn == ci) return i;
+        }
+        return Config::max_sessions;
+    }
+
+    bool path_allowed(std::string_view path) {
+        if (path.size() > Config::max_path_length) return false;
+        return !path_check_ || path_check_(path);
+    }
+
+    template <class Reply, class Finish>
+    void handle_describe(std::size_t ci, const request_t& req, protocol::response_writer& w,
+                         Reply& reply, Finish& finish) {
+        auto url = protocol::parse_url(req.uri);
+        if (!url || url->path == "*") {
+            reply(400);
+            return finish();
+        }
+        auto target = protocol::resolve_control(url->path);
+        if (target.track || !path_allowed(target.stream_path)) {
+            reply(404);
+            return finish();
+        }
+        const connection& c = conns_[ci];
+        sdp::description d;
+        d.session_id = sdp_session_id_ ? sdp_session_id_ : (sdp_session_id_ = rng_.next_u64() >> 1);
+        d.session_version = 1;
+        char host[net::max_host_text];
+        std::size_t hn = net::format_host(c.local, std::span<char>(host));
+        d.origin_address = std::string_view(host, hn);
+        d.ipv6 = c.local.is_v6();
+        d.session_name = opts_.session_name;
+        d.framerate = opts_.max_fps;
+        auto dims = known_dimensions(target.stream_path);
+        d.width = dims.first;
+        d.height = dims.second;
+        d.media_control = "track1";
+        auto n = sdp::write(d, std::span<char>(sdp_));
+        if (!n) {
+            reply(500);
+            return finish();
+        }
+        reply(200);
+        // Content-Base with a trailing slash: clients resolve "track1" against it (live555,
+        // FFmpeg) and must land on <path>/track1.
+        detail::fixed_string<Config::max_url_length + 2> base;
+        if (url->host.empty()) {
+            base.append("rtsp://");
+            if (c.local.is_v6()) base.append('[');
+            base.append(std::string_view(host, hn));
+            if (c.local.is_v6()) base.append(']');
+            base.append(':').append_uint(c.local.port).append(url->path);
+        } else {
+            auto q = req.uri.find_first_of("?#");
+            base.append(req.uri.substr(0, q));
+        }
+        if (base.view().empty() || base.view().back() != '/') base.append('/');
+        w.header("Content-Base", base.view());
+        finish(std::string_view(sdp_.data(), *n), "application/sdp");
+    }
+
+    [[nodiscard]] std::pair<std::uint16_t, std::uint16_t> known_dimensions(std::string_view path) const {
+        for (const auto& d : dims_)
+            if (d.used && d.path.view() == path) return {d.width, d.height};
+        return {opts_.width, opts_.height};
+    }
+    void remember_dimensions(std::string_view path, std::uint16_t w, std::uint16_t h) {
+        dims_entry* free_slot = nullptr;
+        for (auto& d : dims_) {
+            if (d.used && d.path.view() == path) { d.width = w; d.height = h; return; }
+            if (!d.used && !free_slot) free_slot = &d;
+        }
+        if (!free_slot) free_slot = &dims_[0];
+        free_slot->used = true;
+        free_slot->path.assign(path);
+        free_slot->width = w;
+        free_slot->height = h;
+    }
+
+    template <class Reply, class Finish>
+    void handle_setup(std::size_t ci, const request_t& req, std::size_t si, protocol::response_writer& w,
+                      Reply& reply, Finish& finish, std::uint64_t now) {
+        const connection& c = conns_[ci];
+        auto url = protocol::parse_url(req.uri);
+        if (!url || url->path == "*") {
+            reply(400);
+            return finish();
+        }
+        auto target = protocol::resolve_control(url->path);
+        if (!path_allowed(target.stream_path)) {
+            reply(404);
+            return finish();
+        }
+        if (req.uri.size() > Config::max_url_length) {
+            reply(414);
+            return finish();
+        }
+        auto th = req.header("Transport");
+        if (!th) {
+            reply(461);
+            return finish();
+        }
+        auto spec = protocol::select_transport(*th, opts_.allow_udp, opts_.allow_tcp);
+        if (!spec) {
+            reply(spec.error() == errc::unsupported_transport ? 461 : 400);
+            return finish();
+        }
+        if (spec->lower == protocol::lower_transport::udp && !spec->destination.empty()) {
+            // RTP goes only to the peer that asked for it: a destination naming another host
+            // would turn the server into a traffic reflector.
+            char host[net::max_host_text];
+            std::size_t hn = net::format_host(c.peer, std::span<char>(host));
+            if (spec->destination != std::string_view(host, hn)) {
+                reply(461);
+                return finish();
+            }
+        }
+        bool created = false;
+        if (si == Config::max_sessions) {
+            std::size_t owned = 0;
+            for (const auto& s : sessions_) owned += (s.used && s.conn == ci) ? 1 : 0;
+            if (owned >= Config::max_sessions_per_connection) {
+                reply(453);  // Not Enough Bandwidth: this connection has its share
+                return finish();
+            }
+            for (std::size_t i = 0; i < Config::max_sessions; ++i)
+                if (!sessions_[i].used) { si = i; break; }
+            if (si == Config::max_sessions) {
+                reply(503);
+                w.header("Retry-After", std::uint64_t{5});
+                return finish();
+            }
+            created = true;
+        } else {
+            session& s = sessions_[si];
+            if (s.path.view() != target.stream_path) {
+                reply(459);  // one stream per session
+                return finish();
+            }
+            auto t = next_state(s.state, protocol::method::setup);
+            if (t.status != 200) {
+                reply(t.status);
+                return finish();
+            }
+        }
+        session& s = sessions_[si];
+        if (created) {
+            s = session{};
+            s.used = true;
+            s.id = new_session_id();
+            s.conn = static_cast<std::uint8_t>(ci);
+            s.path.assign(target.stream_path);
+            std::uint64_t r = rng_.next_u64();
+            s.ssrc = static_cast<std::uint32_t>(r);
+            s.seq = static_cast<std::uint16_t>(r >> 32);
+            s.rtptime0 = static_cast<std::uint32_t>(rng_.next_u64());
+            stats_.sessions_created++;
+        }
+        s.state = session_state::ready;
+        s.setup_url.assign(req.uri);
+        s.last_activity_us = now;
+        s.tcp = spec->lower == protocol::lower_transport::tcp;
+        if (s.tcp) {
+            if (!spec->has_interleaved) {
+                // Pick the lowest free channel pair on this connection.
+                std::uint8_t ch = 0;
+                for (bool clash = true; clash && ch < 254;) {
+                    clash = false;
+                    for (const auto& o : sessions_)
+                        if (&o != &s && o.used && o.conn == ci && o.tcp && o.channel_rtp == ch) clash = true;
+                    if (clash) ch = static_cast<std::uint8_t>(ch + 2);
+                }
+                spec->interleaved_rtp = ch;
+                spec->interleaved_rtcp = static_cast<std::uint8_t>(ch + 1);
+                spec->has_interleaved = true;
+            }
+            s.channel_rtp = spec->interleaved_rtp;
+            s.channel_rtcp = spec->interleaved_rtcp;
+        } else {
+            s.peer_rtp = c.peer.with_port(spec->client_rtp_port);
+            s.peer_rtcp = c.peer.with_port(spec->client_rtcp_port);
+        }
+        char tbuf[160];
+        auto tn = protocol::write_transport_reply(*spec, net_.udp_port(udp_socket::rtp),
+                                                  net_.udp_port(udp_socket::rtcp), s.ssrc,
+                                                  std::span<char>(tbuf));
+        reply(200);
+        if (tn) w.header("Transport", std::string_view(tbuf, *tn));
+        write_session_header(w, s);
+        finish();
+        if (created && on_setup_) on_setup_(s.path.view(), s.id);
+    }
+
+    void start_playing(session& s, std::uint64_t now) {
+        s.first_frame_pending = true;
+        s.next_rtcp_us = now + 100000;  // an early SR lets clients map time quickly
+        s.next_frame_us = now;          // a frame at once: time to first frame is what users see
+        for (auto& p : paths_)
+            if (p.used && p.path.view() == s.path.view()) p.next_frame_us = now;
+        if (!per_session_source_) ensure_path_slot(s.path.view(), now);
+    }
+
+    void ensure_path_slot(std::string_view path, std::uint64_t now) {
+        for (auto& p : paths_)
+            if (p.used && p.path.view() == path) return;
+        for (auto& p : paths_) {
+            if (!p.used) {
+                p.used = true;
+                p.path.assign(path);
+                p.next_frame_us = now;
+                return;
+            }
+        }
+        log(log_level::warning, "too many distinct paths playing: raise Config::max_paths");
+    }
+
+    void end_session(std::size_t si, std::string_view why) {
+        session& s = sessions_[si];
+        if (!s.used) return;
+        s.used = false;  // first, so that nothing below can end it twice
+        if (s.state == session_state::playing) send_bye(s);
+        // Forget a frame this session was receiving over TCP.
+        if (s.conn < Config::max_connections) {
+            auto& cur = conns_[s.conn].cursor;
+            if (cur.active && cur.session == si) cur.active = false;
+        }
+        fmt_line line;
+        line.append("session ").append_hex(s.id, 16).append(" ended (").append(why).append(")");
+        log(log_level::info, line.view());
+        path_string path = s.path;
+        std::uint64_t id = s.id;
+        s.state = session_state::init;
+        release_unused_paths();
+        if (on_teardown_) on_teardown_(path.view(), id);
+    }
+
+    void release_unused_paths() {
+        for (auto& p : paths_) {
+            if (!p.used) continue;
+            bool needed = false;
+            for (const auto& s : sessions_)
+                needed = needed || (s.used && s.state == session_state::playing && s.path.view() == p.path.view());
+            if (!needed) p.used = false;
+        }
+    }
+
+    // --- liveness ----------------------------------------------------------------------------
+    void drain_udp(std::uint64_t now) {
+        if (!opts_.allow_udp) return;
+        std::array<std::byte, 512> buf{};
+        for (std::size_t n = 0; n < Config::max_rtcp_datagrams_per_poll; ++n) {
+            auto d = net_.receive_datagram(udp_socket::rtcp, std::span<std::byte>(buf));
+            if (!d) break;
+            auto parsed = rtcp::parse(std::span<const std::byte>(buf.data(), d->size));
+            if (!parsed) continue;  // malformed or foreign: ignore, never fail
+            for (auto& s : sessions_) {
+                if (s.used && !s.tcp && s.peer_rtcp.same_host(d->from) &&
+                    (s.peer_rtcp.port == d->from.port || s.peer_rtp.port == d->from.port)) {
+                    s.last_activity_us = now;
+                }
+            }
+        }
+        // FFmpeg "punches" the RTP port: read and drop so the socket never fills.
+        for (std::size_t n = 0; n < Config::max_rtcp_datagrams_per_poll; ++n)
+            if (!net_.receive_datagram(udp_socket::rtp, std::span<std::byte>(buf))) break;
+    }
+
+    void reap(std::uint64_t now) {
+        const std::uint64_t timeout = std::uint64_t{opts_.session_timeout_s} * 1000000u;
+        for (std::size_t si = 0; si < Config::max_sessions; ++si) {
+            session& s = sessions_[si];
+            if (s.used && now > s.last_activity_us + timeout) end_session(si, "timeout");
+        }
+        for (std::size_t ci = 0; ci < Config::max_connections; ++ci) {
+            connection& c = conns_[ci];
+            if (!c.used) continue;
+            if (c.rx_len > 0 && now > c.request_started_us + Config::request_deadline_ms * 1000ull) {
+                // Slowloris: a request that never completes gets 408 and the connection closes.
+                protocol::response_writer w(resp_);
+                w.status(408);
+                w.header("CSeq", std::string_view("0"));
+                w.header("Connection", std::string_view("close"));
+                if (auto n = w.finish(); n) send_response(ci, *n, now);
+                if (c.used) close_connection(ci, "request deadline passed");
+                continue;
+            }
+            bool pending = c.out_len > 0 || c.cursor.active;
+            if (pending && now > c.last_progress_us + Config::send_stall_ms * 1000ull) {
+                close_connection(ci, "client stopped reading");
+                continue;
+            }
+            bool owns = false;
+            for (const auto& s : sessions_) owns = owns || (s.used && s.conn == ci);
+            if (!owns && now > c.last_activity_us + Config::idle_connection_ms * 1000ull)
+                close_connection(ci, "idle");
+        }
+    }
+
+    // --- frames ------------------------------------------------------------------------------
+    void produce_frames(std::uint64_t now) {
+        if (!has_source()) return;
+        if (per_session_source_) {
+            for (std::size_t si = 0; si < Config::max_sessions; ++si) {
+                session& s = sessions_[si];
+                if (!s.used || s.state != session_state::playing || now < s.next_frame_us) continue;
+                frame_ref fr = session_source_(s.path.view(), s.id);
+                s.next_frame_us = advance(s.next_frame_us, now);
+                if (fr.empty()) continue;
+                auto job = prepare(fr, s.path.view(), now);
+                if (!job) continue;
+                std::array<std::uint8_t, 1> one{static_cast<std::uint8_t>(si)};
+                fan_out(*job, std::span<const std::uint8_t>(one));
+            }
+            return;
+        }
+        for (auto& p : paths_) {
+            if (!p.used || now < p.next_frame_us) continue;
+            std::array<std::uint8_t, Config::max_sessions> targets{};
+            std::size_t n = 0;
+            for (std::size_t si = 0; si < Config::max_sessions; ++si) {
+                const session& s = sessions_[si];
+                if (s.used && s.state == session_state::playing && s.path.view() == p.path.view())
+                    targets[n++] = static_cast<std::uint8_t>(si);
+            }
+            if (n == 0) {
+                p.used = false;  // nobody plays this path any more
+                continue;
+            }
+            frame_ref fr = path_source_(p.path.view());
+            p.next_frame_us = advance(p.next_frame_us, now);
+            if (fr.empty()) continue;
+            auto job = prepare(fr, p.path.view(), now);
+            if (!job) continue;
+            fan_out(*job, std::span<const std::uint8_t>(targets.data(), n));
+        }
+    }
+
+    [[nodiscard]] std::uint64_t advance(std::uint64_t due, std::uint64_t now) const noexcept {
+        std::uint64_t iv = frame_interval_us();
+        if (iv == 0) return now;
+        due += iv;
+        // Late by more than a frame (slow source, busy machine): resynchronize instead of
+        // bursting to catch up.
+        return due + iv < now ? now + iv : due;
+    }
+
+    /// Encodes (if needed), validates and packetizes one frame from the source.
+    std::optional<frame_job> prepare(const frame_ref& fr, std::string_view path, std::uint64_t now) {
+        std::span<const std::byte> bytes;
+        ++generation_;  // whatever the source or encoder handed out before is now invalid
+        if (fr.type() == frame_ref::kind::image) {
+            auto enc = enc_.encode(fr.image(), quality_, opts_.subsampling);
+            if (!enc) return reject(enc.error());
+            stats_.frames_encoded++;
+            bytes = *enc;
+        } else {
+            bytes = fr.jpeg().bytes;
+        }
+        auto parsed = jpeg::parse(bytes);
+        if (!parsed) return reject(parsed.error());
+        rtp::jpeg_packetizer_options po;
+        po.mtu = packet_mtu;
+        auto pk = rtp::jpeg_packetizer::create(*parsed, po);
+        if (!pk) return reject(pk.error());
+        remember_dimensions(path, parsed->width, parsed->height);
+        stats_.frames_produced++;
+        return frame_job{*pk, generation_, now};
+    }
+
+    std::optional<frame_job> reject(errc e) {
+        stats_.frames_rejected++;
+        if (e != stats_.last_frame_error || stats_.frames_rejected == 1) {
+            fmt_line line;
+            line.append("frame not sent: ").append(to_string(e));
+            log(log_level::warning, line.view());
+        }
+        stats_.last_frame_error = e;
+        return std::nullopt;
+    }
+
+    std::uint32_t timestamp_for(session& s, std::uint64_t capture_us) {
+        if (s.first_frame_pending) {
+            // The first frame after PLAY carries exactly the RTP-Info rtptime.
+            s.first_frame_pending = false;
+            s.play_us = capture_us;
+        }
+        std::uint64_t ticks = (capture_us - s.play_us) * 9u / 100u;  // 90 kHz
+        return s.rtptime0 + static_cast<std::uint32_t>(ticks);
+    }
+
+    void fan_out(const frame_job& job, std::span<const std::uint8_t> targets) {
+        const std::size_t count = job.packets.packet_count();
+        current_packet_count_ = count;
+        // Decide per session whether it takes this frame at all.
+        std::array<std::uint8_t, Config::max_sessions> active{};
+        std::array<std::uint16_t, Config::max_sessions> seq0{};
+        std::array<std::uint32_t, Config::max_sessions> ts{};
+        std::size_t n_active = 0;
+        for (std::uint8_t si : targets) {
+            session& s = sessions_[si];
+            if (!s.used) continue;
+            if (s.tcp) {
+                connection& c = conns_[s.conn];
+                // A cursor into an older frame is dead now: the source has replaced its bytes.
+                if (c.cursor.active && c.cursor.generation != job.generation) c.cursor.active = false;
+                if (c.out_len > 0 || c.cursor.active) {  // still busy with an older frame
+                    s.frames_dropped++;
+                    continue;
+                }
+            }
+            ts[n_active] = timestamp_for(s, job.capture_us);
+            seq0[n_active] = s.seq;
+            s.seq = static_cast<std::uint16_t>(s.seq + count);  // reserve: a gap shows loss
+            s.last_timestamp = ts[n_active];
+            active[n_active++] = si;
+        }
+        std::array<bool, Config::max_sessions> failed{};
+        for (std::size_t first = 0; first < count && n_active > 0; first += Config::send_batch) {
+            fill_batch(job.packets, first);
+            for (std::size_t k = 0; k < n_active; ++k) {
+                if (failed[k]) continue;
+                session& s = sessions_[active[k]];
+                if (!s.used) { failed[k] = true; continue; }
+                bool ok = s.tcp ? send_tcp_batch(s, active[k], job, seq0[k], ts[k])
+                                : send_udp_batch(s, seq0[k], ts[k]);
+                if (!ok) failed[k] = true;
+            }
+        }
+        for (std::size_t k = 0; k < n_active; ++k) {
+            session& s = sessions_[active[k]];
+            if (!s.used) continue;
+            // A TCP frame still being written from the cursor counts as sent.
+            bool delivering = !failed[k] || (s.tcp && conns_[s.conn].cursor.active);
+            if (delivering) s.frames_sent++;
+            else s.frames_dropped++;
+        }
+    }
+
+    void fill_batch(const rtp::jpeg_packetizer& pk, std::size_t first) {
+        batch_scratch& b = batch_;
+        const std::size_t count = pk.packet_count();
+        b.first = first;
+        b.count = count - first < Config::send_batch ? count - first : Config::send_batch;
+        std::size_t off = 0;
+        for (std::size_t i = 0; i < b.count; ++i) {
+            std::array<std::byte, rtp::max_payload_header_size> tmp;
+            auto p = pk.get(first + i, std::span<std::byte, rtp::max_payload_header_size>(tmp));
+            for (std::size_t j = 0; j < p.header_size; ++j) b.hdr[off + j] = tmp[j];
+            b.hdr_view[i] = std::span<const std::byte>(b.hdr.data() + off, p.header_size);
+            b.scan[i] = p.scan;
+            off += p.header_size;
+        }
+    }
+
+    /// Writes RTP headers (and, for TCP, the '$' prefix) for the batch into the scratch.
+    void build_headers(const session& s, std::uint16_t seq0, std::uint32_t ts, std::size_t total,
+                       bool tcp) {
+        batch_scratch& b = batch_;
+        for (std::size_t i = 0; i < b.count; ++i) {
+            std::size_t index = b.first + i;
+            rtp::header h;
+            h.marker = index + 1 == total;
+            h.sequence = static_cast<std::uint16_t>(seq0 + index);
+            h.timestamp = ts;
+            h.ssrc = s.ssrc;
+            auto& buf = b.rtp[i];
+            rtp::write(h, std::span<std::byte, rtp::header_size>(buf.data() + interleaved_prefix, rtp::header_size));
+            std::size_t size = rtp::header_size + b.hdr_view[i].size() + b.scan[i].size();
+            if (tcp) {
+                protocol::write_interleaved_header(s.channel_rtp, static_cast<std::uint16_t>(size),
+                                                   std::span<std::byte, 4>(buf.data(), 4));
+                b.pieces[3 * i] = std::span<const std::byte>(buf.data(), buf.size());
+            } else {
+                b.pieces[3 * i] = std::span<const std::byte>(buf.data() + interleaved_prefix, rtp::header_size);
+            }
+            b.pieces[3 * i + 1] = b.hdr_view[i];
+            b.pieces[3 * i + 2] = b.scan[i];
+            b.datagrams[i] = buffer_sequence(b.pieces.data() + 3 * i, 3);
+        }
+    }
+
+    std::size_t batch_bytes(bool tcp) const {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < batch_.count; ++i)
+            n += (tcp ? interleaved_prefix : 0) + rtp::header_size + batch_.hdr_view[i].size() + batch_.scan[i].size();
+        return n;
+    }
+
+    bool send_udp_batch(session& s, std::uint16_t seq0, std::uint32_t ts) {
+        build_headers(s, seq0, ts, current_packet_count_, false);
+        auto r = net_.send_datagrams(udp_socket::rtp, s.peer_rtp,
+                                     std::span<const buffer_sequence>(batch_.datagrams.data(), batch_.count));
+        std::size_t sent = r ? *r : 0;
+        for (std::size_t i = 0; i < sent; ++i) {
+            std::size_t sz = rtp::header_size + batch_.hdr_view[i].size() + batch_.scan[i].size();
+            s.bytes_sent += sz;
+            s.octets_sent += static_cast<std::uint32_t>(sz - rtp::header_size);
+        }
+        s.packets_sent += static_cast<std::uint32_t>(sent);
+        return sent == batch_.count;
+    }
+
+    bool send_tcp_batch(session& s, std::uint8_t si, const frame_job& job, std::uint16_t seq0, std::uint32_t ts) {
+        connection& c = conns_[s.conn];
+        if (c.out_len > 0 || c.cursor.active) return false;
+        build_headers(s, seq0, ts, current_packet_count_, true);
+        auto r = net_.send(c.handle, buffer_sequence(batch_.pieces.data(), 3 * batch_.count));
+        if (!r && r.error() != errc::would_block) {
+            close_connection(s.conn, to_string(r.error()));
+            return false;
+        }
+        std::size_t accepted = r ? *r : 0;
+        if (accepted > 0) c.last_progress_us = clock_.now_us();
+        std::size_t whole = 0;
+        std::size_t partial_done = account_tcp(s, accepted, whole);
+        if (whole == batch_.count) return true;
+        // Keep the stream framed: the rest of a packet already started goes to the output
+        // queue; the remaining whole packets continue from the cursor while the frame lives.
+        if (partial_done > 0) queue_packet_rest(s.conn, whole, partial_done);
+        if (!conns_[s.conn].used) return false;
+        std::size_t next = batch_.first + whole + (partial_done > 0 ? 1 : 0);
+        if (next < job.packets.packet_count()) {
+            auto& cur = c.cursor;
+            cur.active = true;
+            cur.session = si;
+            cur.packets = job.packets;
+            cur.generation = job.generation;
+            cur.timestamp = ts;
+            cur.first_seq = seq0;
+            cur.next = next;
+        }
+        if (accepted == 0) c.last_progress_us = clock_.now_us();  // pending starts now
+        return false;
+    }
+
+    /// Counts what a TCP send of the current batch delivered: `whole` packets complete, and the
+    /// number of bytes of the next packet that went out (0 if none).
+    std::size_t account_tcp(session& s, std::size_t accepted, std::size_t& whole) {
+        whole = 0;
+        for (std::size_t i = 0; i < batch_.count; ++i) {
+            std::size_t sz = interleaved_prefix + rtp::header_size + batch_.hdr_view[i].size() + batch_.scan[i].size();
+            if (accepted < sz) {
+                s.bytes_sent += accepted;
+                return accepted;
+            }
+            accepted -= sz;
+            s.bytes_sent += sz;
+            s.packets_sent++;
+            s.octets_sent += static_cast<std::uint32_t>(sz - interleaved_prefix - rtp::header_size);
+            ++whole;
+        }
+        return 0;
+    }
+
+    void queue_packet_rest(std::size_t ci, std::size_t index, std::size_t done) {
+        std::array<std::byte, Config::mtu> tmp{};
+        std::size_t n = 0;
+        for (std::size_t p = 0; p < 3; ++p) {
+            for (std::byte x : batch_.pieces[3 * index + p]) tmp[n++] = x;
+        }
+        connection& c = conns_[ci];
+        std::size_t rest = n - done;
+        if (rest > c.out.size() - c.out_len) {
+            close_connection(ci, "output backlog full");
+            return;
+        }
+        for (std::size_t i = 0; i < rest; ++i) c.out[c.out_len + i] = tmp[done + i];
+        c.out_len += rest;
+    }
+
+    void continue_tcp_frame(std::size_t ci, std::uint64_t now) {
+        connection& c = conns_[ci];
+        auto& cur = c.cursor;
+        if (cur.session >= Config::max_sessions || !sessions_[cur.session].used) {
+            cur.active = false;
+            return;
+        }
+        session& s = sessions_[cur.session];
+        const rtp::jpeg_packetizer& pk = *cur.packets;
+        current_packet_count_ = pk.packet_count();
+        cur.active = false;  // send_tcp_batch re-arms it if the connection fills up again
+        std::size_t start = cur.next;
+        frame_job job{pk, cur.generation, 0};
+        for (std::size_t first = start; first < pk.packet_count(); first += Config::send_batch) {
+            fill_batch(pk, first);
+            if (!send_tcp_batch(s, cur.session, job, cur.first_seq, cur.timestamp)) break;
+        }
+        (void)now;
+    }
+
+    // --- RTCP --------------------------------------------------------------------------------
+    rtcp::sender_info sender_info_for(const session& s) {
+        rtcp::sender_info si{};
+        si.ssrc = s.ssrc;
+        std::uint64_t now = clock_.now_us();
+        std::uint64_t wall = now;
+        if constexpr (WallClock<C>) wall = clock_.wall_us();
+        si.ntp_timestamp = rtcp::ntp_from_unix_micros(wall);
+        si.rtp_timestamp = s.first_frame_pending
+                               ? s.rtptime0
+                               : s.rtptime0 + static_cast<std::uint32_t>((now - s.play_us) * 9u / 100u);
+        si.packet_count = s.packets_sent;
+        si.octet_count = s.octets_sent;
+        return si;
+    }
+
+    void send_rtcp_packet(session& s, std::span<const std::byte> pkt) {
+        if (s.tcp) {
+            connection& c = conns_[s.conn];
+            if (c.out_len > 0 || c.cursor.active) return;  // never split a busy stream for RTCP
+            std::array<std::byte, 4> hdr;
+            protocol::write_interleaved_header(s.channel_rtcp, static_cast<std::uint16_t>(pkt.size()),
+                                               std::span<std::byte, 4>(hdr));
+            std::array<const_buffer, 2> pieces{const_buffer(hdr), pkt};
+            auto r = net_.send(c.handle, buffer_sequence(pieces));
+            if (r && *r > 0 && *r < 4 + pkt.size()) {
+                // Partly written: queue the rest so the stream stays framed.
+                std::array<std::byte, 4 + 256> all{};
+                std::size_t n = 0;
+                for (auto b : hdr) all[n++] = b;
+                for (auto b : pkt) if (n < all.size()) all[n++] = b;
+                (void)queue_output(s.conn, std::span<const std::byte>(all.data() + *r, n - *r), clock_.now_us());
+            }
+        } else {
+            const_buffer b = pkt;
+            buffer_sequence one(&b, 1);
+            (void)net_.send_datagrams(udp_socket::rtcp, s.peer_rtcp, std::span<const buffer_sequence>(&one, 1));
+        }
+    }
+
+    void send_rtcp_reports(std::uint64_t now) {
+        for (auto& s : sessions_) {
+            if (!s.used || s.state != session_state::playing || now < s.next_rtcp_us) continue;
+            s.next_rtcp_us = now + Config::rtcp_interval_ms * 1000ull;
+            if (s.first_frame_pending) continue;  // nothing sent yet: no time mapping to report
+            std::array<std::byte, 128> buf{};
+            auto n = rtcp::write_sender_report(sender_info_for(s), cname(), std::span<std::byte>(buf));
+            if (n) send_rtcp_packet(s, std::span<const std::byte>(buf.data(), *n));
+        }
+    }
+
+    void send_bye(session& s) {
+        std::array<std::byte, 160> buf{};
+        auto n = rtcp::write_bye(sender_info_for(s), cname(), std::span<std::byte>(buf));
+        if (n && (!s.tcp || (conns_[s.conn].used && !conns_[s.conn].closing)))
+            send_rtcp_packet(s, std::span<const std::byte>(buf.data(), *n));
+    }
+
+    std::string_view cname() const noexcept { return "rtsp@server"; }
+
+    // --- state -------------------------------------------------------------------------------
+    struct dims_entry {
+        bool used = false;
+        path_string path;
+        std::uint16_t width = 0, height = 0;
+    };
+
+    server_options opts_;
+    N net_;
+    C clock_;
+    R rng_;
+    E enc_;
+    bool started_ = false;
+    std::atomic<bool> stop_requested_{false};
+    int quality_ = 90;
+    bool per_session_source_ = false;
+    std::uint64_t generation_ = 0;
+    std::uint64_t sdp_session_id_ = 0;
+    std::size_t current_packet_count_ = 0;
+    statistics stats_{};
+
+    std::array<connection, Config::max_connections> conns_{};
+    std::array<session, Config::max_sessions> sessions_{};
+    std::array<path_slot, Config::max_paths> paths_{};
+    std::array<dims_entry, Config::max_paths> dims_{};
+    batch_scratch batch_{};
+    std::array<char, Config::response_buffer_size> resp_{};
+    std::array<char, 512> sdp_{};
+
+    using session_cb = detail::inplace_function<void(std::string_view, std::uint64_t), Config::callback_storage>;
+    session_cb on_setup_, on_play_, on_pause_, on_teardown_;
+    detail::inplace_function<bool(std::string_view), Config::callback_storage> path_check_;
+    detail::inplace_function<void(log_level, std::string_view), Config::callback_storage> log_;
+    detail::inplace_function<frame_ref(std::string_view), Config::callback_storage> path_source_;
+    detail::inplace_function<frame_ref(std::string_view, std::uint64_t), Config::callback_storage> session_source_;
+};
+
+}  // namespace rtsp

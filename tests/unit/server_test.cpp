@@ -1,0 +1,454 @@
+// The server driven through the in-memory fake network: RTSP behaviour clients depend on
+// (PROTOCOL.md §3), the seed's callbacks, fan-out, TCP interleaving, timeouts and slow readers.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <rtsp/server.hpp>
+#include <rtsp/rtp/header.hpp>
+
+#include "fake_network.hpp"
+#include "jpeg_codec.hpp"
+#include "rfc2435_depayloader.hpp"
+
+using namespace rtsp;
+using test::fake_network;
+using test::fake_world;
+
+namespace {
+
+using server_t = basic_server<fake_network, test::manual_clock, test::counter_random>;
+
+struct response {
+    int status = 0;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+};
+
+/// Splits the server's output on one connection into RTSP responses and '$' frames.
+struct client_view {
+    std::vector<response> responses;
+    std::map<int, std::vector<std::vector<std::byte>>> interleaved;  // channel -> payloads
+};
+
+client_view parse_output(const std::string& out) {
+    client_view v;
+    std::size_t i = 0;
+    while (i < out.size()) {
+        if (out[i] == '$') {
+            REQUIRE(i + 4 <= out.size());
+            int ch = static_cast<unsigned char>(out[i + 1]);
+            std::size_t len = (std::size_t(static_cast<unsigned char>(out[i + 2])) << 8) |
+                              static_cast<unsigned char>(out[i + 3]);
+            REQUIRE(i + 4 + len <= out.size());
+            std::vector<std::byte> p(len);
+            for (std::size_t k = 0; k < len; ++k) p[k] = std::byte(static_cast<unsigned char>(out[i + 4 + k]));
+            v.interleaved[ch].push_back(std::move(p));
+            i += 4 + len;
+            continue;
+        }
+        auto end = out.find("\r\n\r\n", i);
+        REQUIRE(end != std::string::npos);
+        std::string head = out.substr(i, end - i);
+        response r;
+        REQUIRE(head.rfind("RTSP/1.0 ", 0) == 0);
+        r.status = std::stoi(head.substr(9, 3));
+        std::size_t pos = head.find("\r\n");
+        while (pos != std::string::npos && pos < head.size()) {
+            std::size_t next = head.find("\r\n", pos + 2);
+            std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+            auto colon = line.find(':');
+            if (colon != std::string::npos) {
+                std::string name = line.substr(0, colon);
+                std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+                std::string value = line.substr(colon + 1);
+                while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+                r.headers[name] = value;
+            }
+            pos = next;
+        }
+        i = end + 4;
+        if (r.headers.count("content-length")) {
+            std::size_t len = std::stoul(r.headers["content-length"]);
+            r.body = out.substr(i, len);
+            i += len;
+        }
+        v.responses.push_back(std::move(r));
+    }
+    return v;
+}
+
+std::vector<std::byte> test_jpeg(int w = 64, int h = 48, test::sampling s = test::sampling::s420,
+                                 int restart = 0) {
+    test::encode_options o;
+    o.chroma = s;
+    o.restart_interval = restart;
+    return test::encode_jpeg(test::make_test_image(w, h), o);
+}
+
+server_options with_port(server_options o = {}) {
+    o.port = 8554;
+    return o;
+}
+
+struct harness {
+    // Declared before the server: its destructor tears sessions down and calls back into these.
+    fake_world world;
+    std::uint64_t now = 1'000'000;
+    std::vector<std::string> events;  // "setup /path id", ...
+    std::vector<std::byte> jpeg = test_jpeg();
+    int source_calls = 0;
+    server_t server;
+
+    explicit harness(server_options o = with_port()) : server(o, fake_network(&world), test::manual_clock{&now}) {
+        server.register_setup_cb([this](std::string_view p, std::uint64_t s) { note("setup", p, s); });
+        server.register_play_cb([this](std::string_view p, std::uint64_t s) { note("play", p, s); });
+        server.register_pause_cb([this](std::string_view p, std::uint64_t s) { note("pause", p, s); });
+        server.register_teardown_cb([this](std::string_view p, std::uint64_t s) { note("teardown", p, s); });
+        server.set_source([this](std::string_view) {
+            ++source_calls;
+            return jpeg_view{std::span<const std::byte>(jpeg)};
+        });
+    }
+    void note(const char* what, std::string_view p, std::uint64_t s) {
+        events.push_back(std::string(what) + " " + std::string(p) + " " + std::to_string(s));
+    }
+    void step(int n = 1) {
+        for (int i = 0; i < n; ++i) REQUIRE(server.poll(0));
+    }
+    /// Sends one request on c and returns the single response.
+    response request(int c, const std::string& text) {
+        world.write(c, text);
+        step(2);
+        auto v = parse_output(world.read(c));
+        REQUIRE(v.responses.size() == 1);
+        return v.responses[0];
+    }
+};
+
+std::string req(const std::string& method, const std::string& url, int cseq, const std::string& extra = "") {
+    return method + " " + url + " RTSP/1.0\r\nCSeq: " + std::to_string(cseq) + "\r\n" + extra + "\r\n";
+}
+
+std::string session_id(const response& r) {
+    auto s = r.headers.at("session");
+    return s.substr(0, s.find(';'));
+}
+
+/// The RTP packets of complete frames among the datagrams sent to one UDP port.
+std::vector<std::vector<std::vector<std::byte>>> udp_frames(const fake_world& w, std::uint16_t port) {
+    std::vector<std::vector<std::vector<std::byte>>> frames(1);
+    for (const auto& d : w.datagrams) {
+        if (d.from != udp_socket::rtp || d.to.port != port) continue;
+        frames.back().push_back(d.bytes);
+        auto h = rtp::read(std::span<const std::byte>(d.bytes));
+        REQUIRE(h);
+        if (h->hdr.marker) frames.emplace_back();
+    }
+    frames.pop_back();
+    return frames;
+}
+
+}  // namespace
+
+TEST_CASE("OPTIONS lists GET_PARAMETER and echoes CSeq verbatim", "[server]") {
+    harness h;
+    int c = h.world.connect();
+    auto r = h.request(c, "OPTIONS rtsp://127.0.0.1:8554/ RTSP/1.0\r\nCSeq: 0042abc\r\n\r\n");
+    CHECK(r.status == 200);
+    CHECK(r.headers["cseq"] == "0042abc");
+    CHECK(r.headers["public"].find("GET_PARAMETER") != std::string::npos);
+    CHECK(r.headers["public"].find("DESCRIBE") != std::string::npos);
+}
+
+TEST_CASE("DESCRIBE returns SDP with Content-Base ending in a slash", "[server]") {
+    harness h;
+    int c = h.world.connect();
+    auto r = h.request(c, req("DESCRIBE", "rtsp://127.0.0.1:8554/cam", 2, "Accept: application/sdp\r\n"));
+    REQUIRE(r.status == 200);
+    CHECK(r.headers["content-type"] == "application/sdp");
+    CHECK(r.headers["content-base"] == "rtsp://127.0.0.1:8554/cam/");
+    CHECK(std::stoul(r.headers["content-length"]) == r.body.size());
+    CHECK(r.body.find("m=video 0 RTP/AVP 26\r\n") != std::string::npos);
+    CHECK(r.body.find("a=control:track1\r\n") != std::string::npos);
+
+    SECTION("a relative URL gets an absolute Content-Base from the local address") {
+        auto r2 = h.request(c, req("DESCRIBE", "/cam/", 3));
+        CHECK(r2.headers["content-base"] == "rtsp://127.0.0.1:8554/cam/");
+    }
+}
+
+TEST_CASE("DESCRIBE of a path the application rejects is 404", "[server]") {
+    harness h;
+    h.server.register_path_check([](std::string_view p) { return p == "/cam"; });
+    int c = h.world.connect();
+    CHECK(h.request(c, req("DESCRIBE", "rtsp://h/other", 1)).status == 404);
+    CHECK(h.request(c, req("DESCRIBE", "rtsp://h/cam", 2)).status == 200);
+    CHECK(h.request(c, req("SETUP", "rtsp://h/other/track1", 3, "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n")).status == 404);
+}
+
+TEST_CASE("UDP session: SETUP, PLAY with exact RTP-Info, frames, TEARDOWN, callbacks", "[server]") {
+    harness h;
+    int c = h.world.connect(net::address::v4(127, 0, 0, 1, 40000));
+    const std::string setup_url = "rtsp://127.0.0.1:8554/cam/track1";
+    auto s = h.request(c, req("SETUP", setup_url, 3, "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n"));
+    REQUIRE(s.status == 200);
+    CHECK(s.headers["transport"].find("RTP/AVP;unicast;client_port=5000-5001;server_port=50000-50001;ssrc=") == 0);
+    std::string sid = session_id(s);
+    CHECK(sid.size() == 16);
+    CHECK(s.headers["session"] == sid + ";timeout=60");  // no space before ;timeout (FFmpeg)
+
+    auto p = h.request(c, req("PLAY", "rtsp://127.0.0.1:8554/cam/", 4, "Session: " + sid + "\r\nRange: npt=0.000-\r\n"));
+    REQUIRE(p.status == 200);
+    CHECK(p.headers["range"] == "npt=0.000-");
+    const std::string info = p.headers["rtp-info"];
+    CHECK(info.find("url=" + setup_url + ";seq=") == 0);
+    auto seq = std::stoul(info.substr(info.find("seq=") + 4));
+    auto rtptime = std::stoul(info.substr(info.find("rtptime=") + 8));
+
+    // The first frame goes out at once after PLAY, carrying exactly the advertised seq/rtptime.
+    h.step();
+    auto frames = udp_frames(h.world, 5000);
+    REQUIRE(frames.size() >= 1);
+    auto first = rtp::read(std::span<const std::byte>(frames[0][0]));
+    REQUIRE(first);
+    CHECK(first->hdr.sequence == seq);
+    CHECK(first->hdr.timestamp == rtptime);
+    CHECK(first->hdr.payload_type == 26);
+    for (auto& d : h.world.datagrams)
+        if (d.from == udp_socket::rtp) CHECK(d.to == net::address::v4(127, 0, 0, 1, 5000));
+
+    // Frames are complete and decode to the source's pixels.
+    auto dep = test::depayload_rfc2435(frames[0]);
+    REQUIRE(dep.ok());
+    auto a = test::decode_jpeg(dep.jpeg);
+    auto b = test::decode_jpeg(h.jpeg);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->pixels == b->pixels);
+
+    auto t = h.request(c, req("TEARDOWN", "rtsp://127.0.0.1:8554/cam/", 5, "Session: " + sid + "\r\n"));
+    CHECK(t.status == 200);
+    REQUIRE(h.events.size() == 3);
+    auto id = std::to_string(std::stoull(sid, nullptr, 16));
+    CHECK(h.events[0] == "setup /cam " + id);
+    CHECK(h.events[1] == "play /cam " + id);
+    CHECK(h.events[2] == "teardown /cam " + id);
+    // RTCP BYE went to the client's RTCP port.
+    bool bye = false;
+    for (auto& d : h.world.datagrams)
+        if (d.from == udp_socket::rtcp && d.to.port == 5001 && d.bytes.size() > 8) bye = true;
+    CHECK(bye);
+    CHECK(h.server.session_count() == 0);
+}
+
+TEST_CASE("TCP interleaved session receives framed RTP on the client's channels", "[server]") {
+    harness h;
+    h.jpeg = test_jpeg(320, 240, test::sampling::s422, 2);
+    int c = h.world.connect();
+    auto s = h.request(c, req("SETUP", "rtsp://127.0.0.1:8554/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=2-3\r\n"));
+    REQUIRE(s.status == 200);
+    CHECK(s.headers["transport"].find("RTP/AVP/TCP;unicast;interleaved=2-3") == 0);
+    std::string sid = session_id(s);
+    h.world.write(c, req("PLAY", "rtsp://127.0.0.1:8554/", 2, "Session: " + sid + "\r\n"));
+    h.step(3);
+    auto v = parse_output(h.world.read(c));
+    REQUIRE(v.responses.size() == 1);
+    CHECK(v.responses[0].status == 200);
+    REQUIRE(v.interleaved.count(2));
+    std::vector<std::vector<std::byte>> frame;
+    for (auto& pkt : v.interleaved[2]) {
+        CHECK(pkt.size() <= 1396);
+        frame.push_back(pkt);
+        if (rtp::read(std::span<const std::byte>(pkt))->hdr.marker) break;
+    }
+    auto dep = test::depayload_rfc2435(frame);
+    REQUIRE(dep.ok());
+    CHECK(dep.info.type == 64);  // 4:2:2 with restart markers
+    auto a = test::decode_jpeg(dep.jpeg);
+    auto b = test::decode_jpeg(h.jpeg);
+    REQUIRE(a);
+    CHECK(a->pixels == b->pixels);
+}
+
+TEST_CASE("Requests split at every byte boundary get the same answer", "[server]") {
+    const std::string text = req("OPTIONS", "rtsp://127.0.0.1:8554/", 7, "User-Agent: LibVLC/3.0.18 (LIVE555 Streaming Media v2016.11.28)\r\n");
+    for (std::size_t split = 1; split < text.size(); ++split) {
+        harness h;
+        int c = h.world.connect();
+        h.world.write(c, text.substr(0, split));
+        h.step(2);
+        CHECK(h.world.read(c).empty());
+        h.world.write(c, text.substr(split));
+        h.step(2);
+        auto v = parse_output(h.world.read(c));
+        REQUIRE(v.responses.size() == 1);
+        CHECK(v.responses[0].status == 200);
+        CHECK(v.responses[0].headers["cseq"] == "7");
+    }
+}
+
+TEST_CASE("Pipelined requests and interleaved frames between them are answered in order", "[server]") {
+    harness h;
+    int c = h.world.connect();
+    std::string rr("$\x01\x00\x08\x81\xc9\x00\x01\x00\x00\x00\x01", 12);  // an RTCP RR, channel 1
+    h.world.write(c, req("OPTIONS", "*", 1) + rr + req("OPTIONS", "*", 2) + std::string("$\x05\x00\x00", 4) + req("GET_PARAMETER", "rtsp://h/", 3));
+    h.step(3);
+    auto v = parse_output(h.world.read(c));
+    REQUIRE(v.responses.size() == 3);
+    CHECK(v.responses[0].headers["cseq"] == "1");
+    CHECK(v.responses[1].headers["cseq"] == "2");
+    CHECK(v.responses[2].headers["cseq"] == "3");
+}
+
+TEST_CASE("Error statuses: 400, 454, 455, 459, 461, 501, 505, 551", "[server]") {
+    harness h;
+    int c = h.world.connect();
+    CHECK(h.request(c, "OPTIONS * RTSP/1.0\r\n\r\n").status == 400);  // no CSeq
+    CHECK(h.request(c, req("FOO", "*", 1)).status == 501);
+    CHECK(h.request(c, req("OPTIONS", "*", 2).replace(10, 8, "RTSP/2.0")).status == 505);
+    auto r = h.request(c, req("OPTIONS", "*", 3, "Require: com.example.foo\r\n"));
+    CHECK(r.status == 551);
+    CHECK(r.headers["unsupported"] == "com.example.foo");
+    CHECK(h.request(c, req("PLAY", "rtsp://h/", 4)).status == 454);
+    CHECK(h.request(c, req("PLAY", "rtsp://h/", 5, "Session: 0123456789ABCDEF\r\n")).status == 454);
+    CHECK(h.request(c, req("SETUP", "rtsp://h/track1", 6, "Transport: RTP/AVP;multicast\r\n")).status == 461);
+    CHECK(h.request(c, req("SETUP", "rtsp://h/track1", 7, "Transport: RTP/AVP;unicast;client_port=0-1\r\n")).status == 400);
+    CHECK(h.request(c, req("SETUP", "rtsp://h/track1", 8, "Transport: RTP/AVP;unicast;client_port=5000-5001;destination=10.9.9.9\r\n")).status == 461);
+    auto s = h.request(c, req("SETUP", "rtsp://h/a/track1", 9, "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n"));
+    REQUIRE(s.status == 200);
+    CHECK(h.request(c, req("PLAY", "rtsp://h/b/", 10, "Session: " + session_id(s) + "\r\n")).status == 459);
+    CHECK(h.request(c, req("ANNOUNCE", "rtsp://h/a", 11)).status == 405);
+}
+
+TEST_CASE("A Session id replayed on another connection is unknown (454)", "[server]") {
+    harness h;
+    int a = h.world.connect(), b = h.world.connect(net::address::v4(127, 0, 0, 2, 41000));
+    auto s = h.request(a, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n"));
+    REQUIRE(s.status == 200);
+    CHECK(h.request(b, req("PLAY", "rtsp://h/", 1, "Session: " + session_id(s) + "\r\n")).status == 454);
+    CHECK(h.request(b, req("TEARDOWN", "rtsp://h/", 2, "Session: " + session_id(s) + "\r\n")).status == 454);
+    CHECK(h.server.session_count() == 1);
+}
+
+TEST_CASE("Sessions are reaped after the timeout unless RTCP or requests keep them alive", "[server]") {
+    server_options o = with_port();
+    o.session_timeout_s = 2;
+    harness h(o);
+    int c = h.world.connect();
+    auto s = h.request(c, req("SETUP", "rtsp://h/cam/track1", 1, "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n"));
+    REQUIRE(h.request(c, req("PLAY", "rtsp://h/cam", 2, "Session: " + session_id(s) + "\r\n")).status == 200);
+    // Receiver reports from the client's RTCP port keep it alive past the timeout...
+    std::vector<std::byte> rr = {std::byte{0x80}, std::byte{0xC9}, std::byte{0x00}, std::byte{0x01},
+                                 std::byte{0x11}, std::byte{0x22}, std::byte{0x33}, std::byte{0x44}};
+    for (int i = 0; i < 6; ++i) {
+        h.now += 1'000'000;
+        h.world.rtcp_in.push_back({net::address::v4(127, 0, 0, 1, 5001), rr});
+        h.step();
+    }
+    CHECK(h.server.session_count() == 1);
+    // ...then silence ends it, and the teardown callback fires once.
+    h.now += 2'500'000;
+    h.step();
+    CHECK(h.server.session_count() == 0);
+    CHECK(std::count_if(h.events.begin(), h.events.end(), [](auto& e) { return e.rfind("teardown /cam", 0) == 0; }) == 1);
+}
+
+TEST_CASE("A closed connection tears its sessions down", "[server]") {
+    harness h;
+    int c = h.world.connect();
+    auto s = h.request(c, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+    REQUIRE(s.status == 200);
+    h.world.conns[c].peer_closed = true;
+    h.step(2);
+    CHECK(h.server.session_count() == 0);
+    REQUIRE(h.events.size() == 2);
+    CHECK(h.events[1].rfind("teardown / ", 0) == 0);
+}
+
+TEST_CASE("A path callback is called once per frame for all sessions on the path", "[server]") {
+    server_options o = with_port();
+    o.max_fps = 10;
+    harness h(o);
+    std::vector<int> conns;
+    for (int i = 0; i < 3; ++i) {
+        int c = h.world.connect(net::address::v4(127, 0, 0, static_cast<std::uint8_t>(1 + i), 40000));
+        auto s = h.request(c, req("SETUP", "rtsp://h/cam/track1", 1, "Transport: RTP/AVP;unicast;client_port=6000-6001\r\n"));
+        REQUIRE(h.request(c, req("PLAY", "rtsp://h/cam/", 2, "Session: " + session_id(s) + "\r\n")).status == 200);
+    }
+    h.world.datagrams.clear();
+    int before = h.source_calls;
+    for (int i = 0; i < 10; ++i) {
+        h.now += 100'000;
+        h.step();
+    }
+    int calls = h.source_calls - before;
+    CHECK(calls >= 9);
+    CHECK(calls <= 11);
+    // Every client got every frame.
+    std::map<std::uint8_t, int> per_host;
+    for (auto& d : h.world.datagrams) {
+        if (d.from != udp_socket::rtp) continue;
+        if (rtp::read(std::span<const std::byte>(d.bytes))->hdr.marker) per_host[d.to.bytes[3]]++;
+    }
+    REQUIRE(per_host.size() == 3);
+    for (auto& [host, frames] : per_host) CHECK(frames == calls);
+}
+
+TEST_CASE("A session callback is called per session, as in the seed", "[server]") {
+    harness h;
+    std::map<std::uint64_t, int> calls;
+    h.server.set_source([&](std::string_view, std::uint64_t session) {
+        calls[session]++;
+        return jpeg_view{std::span<const std::byte>(h.jpeg)};
+    });
+    for (int i = 0; i < 2; ++i) {
+        int c = h.world.connect(net::address::v4(127, 0, 0, static_cast<std::uint8_t>(1 + i), 40000));
+        auto s = h.request(c, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP;unicast;client_port=6000-6001\r\n"));
+        REQUIRE(h.request(c, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(s) + "\r\n")).status == 200);
+    }
+    h.step(3);
+    REQUIRE(calls.size() == 2);
+    for (auto& [id, n] : calls) CHECK(n >= 1);
+}
+
+TEST_CASE("A TCP client that stops reading loses whole frames, then is dropped; UDP is unaffected", "[server]") {
+    server_options o = with_port();
+    o.max_fps = 30;
+    harness h(o);
+    h.jpeg = test_jpeg(640, 480);
+    int u = h.world.connect(net::address::v4(127, 0, 0, 1, 40000));
+    auto su = h.request(u, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP;unicast;client_port=7000-7001\r\n"));
+    REQUIRE(h.request(u, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(su) + "\r\n")).status == 200);
+    int t = h.world.connect(net::address::v4(127, 0, 0, 2, 40000));
+    auto st = h.request(t, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+    REQUIRE(h.request(t, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(st) + "\r\n")).status == 200);
+    h.world.conns[t].send_budget = 5000;  // the kernel takes a few KB, then nothing
+    h.world.datagrams.clear();
+    int frames_produced = 0;
+    std::uint64_t tcp_dropped = 0, tcp_sent = 0;
+    int iterations = 0;
+    for (; iterations < 300 && h.world.conns[t].open; ++iterations) {  // up to 10 s at 30 fps
+        h.now += 33'334;
+        int before = h.source_calls;
+        h.step();
+        frames_produced += h.source_calls - before;
+        h.server.for_each_session([&](const session_info& si) {
+            if (si.tcp) { tcp_dropped = si.frames_dropped; tcp_sent = si.frames_sent; }
+        });
+    }
+    // The stalled reader lost whole frames while it hung on, then was disconnected once its
+    // output had not moved for Config::send_stall_ms (5 s).
+    CHECK_FALSE(h.world.conns[t].open);
+    CHECK(iterations >= 150);
+    CHECK(iterations <= 160);
+    CHECK(tcp_sent <= 2);
+    CHECK(tcp_dropped >= 140);
+    // UDP client received every frame completely.
+    auto frames = udp_frames(h.world, 7000);
+    CHECK(static_cast<int>(frames.size()) >= frames_produced - 1);
+    for (auto& f : frames) CHECK(test::depayload_rfc2435(f).ok());
+}
