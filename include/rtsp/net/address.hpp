@@ -75,19 +75,20 @@ constexpr std::size_t format_host(const address& a, std::span<char> out) noexcep
             i = j;
         }
         constexpr char hex[] = "0123456789abcdef";
-        for (int i = 0; i < 8; ++i) {
-            if (i == best) {
+        for (int i = 0; i < 8;) {
+            if (i == best) {  // the compressed run: "::" replaces it and its separators
                 buf[n++] = ':';
-                if (i == 0) buf[n++] = ':';
-                i += best_len - 1;
+                buf[n++] = ':';
+                i += best_len;
                 continue;
             }
-            if (i != 0) buf[n++] = ':';
+            if (i != 0 && i != best + best_len) buf[n++] = ':';
             bool started = false;
             for (int s = 12; s >= 0; s -= 4) {
                 unsigned d = (g[i] >> s) & 0xF;
                 if (d || started || s == 0) { buf[n++] = hex[d]; started = true; }
             }
+            ++i;
         }
     }
     if (n > out.size()) return 0;
