@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+// rtsp-serve: the command-line RTSP server. Streams a moving test pattern, a folder of JPEGs or
+// a motion-JPEG file to any RTSP client, and shows who is watching.
+//
+//   rtsp-serve [--port 8554] [--bind ADDR] [--path /] [--fps 30] [--quality 90]
+//              [--size 1280x720] [--source pattern | jpeg-dir:DIR | mjpeg-file:FILE]
+//              [--quiet | --verbose]
+//
+// It runs the server's poll() loop itself rather than stream(), so that the status display is
+// refreshed once a second even while no frame is being sent. SIGINT/SIGTERM call stop() (safe
+// in a signal handler); the loop then ends and shutdown() tears every session down, firing the
+// teardown callbacks, and the program exits 0.
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <rtsp/rtsp.hpp>
+
+#include "file_sources.hpp"
+#include "options.hpp"
+#include "status.hpp"
+#include "test_pattern.hpp"
+
+namespace {
+
+using server_t = rtsp::rtsp_server;
+
+// The signal handler's only way to the server: stop() is one relaxed atomic store.
+std::atomic<server_t*> g_server{nullptr};
+volatile std::sig_atomic_t g_signalled = 0;
+
+extern "C" void on_signal(int) {
+    g_signalled = 1;
+    if (server_t* s = g_server.load()) s->stop();
+}
+
+void install_signal_handlers() {
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);  // a client vanishing mid-send must not kill the server
+}
+
+void write_out(std::FILE* f, std::string_view s) {
+    if (s.empty()) return;
+    std::fwrite(s.data(), 1, s.size(), f);
+    std::fflush(f);
+}
+
+// Every line the program prints goes through here, so that on a terminal log lines appear
+// above the status board instead of being overwritten by it.
+class console {
+public:
+    console(bool quiet, bool interactive) : quiet_(quiet) {
+        if (!quiet) display_.emplace(interactive);
+    }
+    /// Informational line on stdout; silenced by --quiet.
+    void info(std::string_view line) {
+        if (quiet_) return;
+        emit(stdout, line);
+    }
+    /// Problems go to stderr whatever the mode.
+    void warn(std::string_view line) { emit(stderr, "rtsp-serve: " + std::string(line)); }
+    void status(std::chrono::steady_clock::time_point now, const std::vector<rtsp_serve::client_sample>& c) {
+        if (display_) write_out(stdout, display_->update(now, c));
+    }
+    void finish() {
+        if (display_) write_out(stdout, display_->clear_board());
+    }
+
+private:
+    void emit(std::FILE* f, std::string_view line) {
+        if (display_ && display_->interactive()) {
+            write_out(stdout, display_->clear_board());
+            write_out(f, std::string(line) + "\n");
+            write_out(stdout, display_->redraw());
+        } else {
+            write_out(f, std::string(line) + "\n");
+        }
+    }
+
+    bool quiet_;
+    std::optional<rtsp_serve::status_display> display_;
+};
+
+std::string hex_id(std::uint64_t id) {
+    char b[20];
+    std::snprintf(b, sizeof b, "%016llX", static_cast<unsigned long long>(id));
+    return b;
+}
+
+// Non-loopback IPv4 addresses of this machine, "addr (ifname)".
+std::vector<std::string> other_ipv4_addresses() {
+    std::vector<std::string> out;
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return out;
+    for (ifaddrs* i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+        if ((i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP)) continue;
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+        const auto* b = reinterpret_cast<const std::uint8_t*>(&sin->sin_addr);
+        char host[rtsp::net::max_host_text] = {};
+        const auto n = rtsp::net::format_host(rtsp::net::address::v4(b[0], b[1], b[2], b[3]), host);
+        out.push_back(std::string(host, n) + " (" + i->ifa_name + ")");
+    }
+    freeifaddrs(list);
+    return out;
+}
+
+// The frame sources behind one callback.
+struct frame_feed {
+    rtsp_serve::source_kind kind = rtsp_serve::source_kind::pattern;
+    std::optional<rtsp_serve::test_pattern> pattern;
+    std::optional<rtsp_serve::jpeg_dir_source> dir;
+    std::optional<rtsp_serve::mjpeg_file_source> mjpeg;
+    std::uint64_t frame_number = 0;
+    bool exhausted = false;  // a file source has nothing left it can send
+
+    rtsp::frame_ref next() {
+        switch (kind) {
+        case rtsp_serve::source_kind::pattern: {
+            const auto ms = rtsp_serve::local_ms_of_day(std::chrono::system_clock::now());
+            return pattern->draw(frame_number++, ms);
+        }
+        case rtsp_serve::source_kind::jpeg_dir:
+            if (auto v = dir->next()) return *v;
+            break;
+        case rtsp_serve::source_kind::mjpeg_file:
+            if (auto v = mjpeg->next()) return *v;
+            break;
+        }
+        exhausted = true;
+        return rtsp::no_frame;
+    }
+};
+
+const char* level_name(rtsp::log_level l) {
+    switch (l) {
+    case rtsp::log_level::error: return "error";
+    case rtsp::log_level::warning: return "warning";
+    case rtsp::log_level::info: return "info";
+    case rtsp::log_level::debug: return "debug";
+    }
+    return "?";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace rtsp_serve;
+    std::vector<std::string_view> args(argv + 1, argv + argc);
+    const parse_outcome parsed = parse_options(args);
+    if (const auto* e = std::get_if<usage_error>(&parsed)) {
+        std::fprintf(stderr, "rtsp-serve: %s\nTry 'rtsp-serve --help' for the options and examples.\n",
+                     e->message.c_str());
+        return 2;
+    }
+    const options& opt = std::get<options>(parsed);
+    if (opt.help) {
+        write_out(stdout, usage_text);
+        return 0;
+    }
+
+    console con(opt.quiet, isatty(STDOUT_FILENO) == 1);
+    auto warn = [&con](std::string_view l) { con.warn(l); };
+
+    // The source first: a bad DIR/FILE is a usage problem (exit 2), found before any socket.
+    frame_feed feed;
+    feed.kind = opt.source;
+    std::string description;
+    switch (opt.source) {
+    case source_kind::pattern:
+        feed.pattern.emplace(opt.width, opt.height);
+        description = "the test pattern (" + std::to_string(opt.width) + "x" +
+                      std::to_string(opt.height) + ", quality " + std::to_string(opt.quality) + ")";
+        break;
+    case source_kind::jpeg_dir: {
+        auto r = jpeg_dir_source::open(opt.source_arg, warn);
+        if (auto* e = std::get_if<std::string>(&r)) {
+            std::fprintf(stderr, "rtsp-serve: %s\n", e->c_str());
+            return 2;
+        }
+        feed.dir.emplace(std::move(std::get<jpeg_dir_source>(r)));
+        description = std::to_string(feed.dir->files().size()) + " JPEG files from " + opt.source_arg;
+        break;
+    }
+    case source_kind::mjpeg_file: {
+        auto r = mjpeg_file_source::open(opt.source_arg, warn);
+        if (auto* e = std::get_if<std::string>(&r)) {
+            std::fprintf(stderr, "rtsp-serve: %s\n", e->c_str());
+            return 2;
+        }
+        feed.mjpeg.emplace(std::move(std::get<mjpeg_file_source>(r)));
+        description = "motion JPEG from " + opt.source_arg;
+        break;
+    }
+    }
+
+    rtsp::server_options so;
+    so.port = opt.port;
+    if (!opt.bound_to_any()) so.bind = opt.bind;
+    so.max_fps = opt.fps;  // paces every source: the pattern's rate, file frames per second
+    so.session_name = "rtsp-serve";
+    // The size for SDP's a=x-dimensions, needed when a side exceeds 2040 (RFC 2435's limit).
+    if (opt.source == source_kind::pattern) {
+        so.width = opt.width;
+        so.height = opt.height;
+    } else if (feed.dir) {
+        so.width = feed.dir->width();
+        so.height = feed.dir->height();
+    } else if (feed.mjpeg) {
+        so.width = feed.mjpeg->width();
+        so.height = feed.mjpeg->height();
+    }
+
+    server_t server(so);
+    const std::string stream_path = opt.path;
+    server.register_path_check([&stream_path](std::string_view p) { return p == stream_path; });
+
+    // Who is who: the teardown callback fires after the session left the table.
+    std::map<std::uint64_t, std::string> peers;
+    auto lookup_peer = [&server](std::uint64_t id) {
+        std::string a = "?";
+        server.for_each_session([&](const rtsp::session_info& s) {
+            if (s.id == id) a = format_peer(s.peer) + (s.tcp ? " (TCP)" : " (UDP)");
+        });
+        return a;
+    };
+    bool refresh_status = false;  // a session changed: redraw now, not up to a second later
+    struct callback_ctx {
+        console* con;
+        std::map<std::uint64_t, std::string>* peers;
+        decltype(lookup_peer)* peer_of;
+        bool* refresh;
+    } ctx{&con, &peers, &lookup_peer, &refresh_status};
+    auto event = [](callback_ctx& c, std::string_view what, std::string_view path, std::uint64_t id) {
+        *c.refresh = true;
+        auto it = c.peers->find(id);
+        if (it == c.peers->end() || it->second == "?")
+            it = c.peers->insert_or_assign(id, (*c.peer_of)(id)).first;
+        c.con->info("client " + it->second + " " + std::string(what) + " " + std::string(path) +
+                    " session " + hex_id(id));
+    };
+    server.register_setup_cb([&ctx, event](std::string_view p, std::uint64_t id) { event(ctx, "setup", p, id); });
+    server.register_play_cb([&ctx, event](std::string_view p, std::uint64_t id) { event(ctx, "play", p, id); });
+    server.register_pause_cb([&ctx, event](std::string_view p, std::uint64_t id) { event(ctx, "pause", p, id); });
+    server.register_teardown_cb([&ctx, event](std::string_view p, std::uint64_t id) {
+        event(ctx, "teardown", p, id);
+        ctx.peers->erase(id);
+    });
+
+    const bool verbose = opt.verbose;
+    server.register_log_cb([&con, verbose](rtsp::log_level l, std::string_view line) {
+        if (l == rtsp::log_level::error || l == rtsp::log_level::warning) {
+            con.warn(std::string(level_name(l)) + ": " + std::string(line));
+        } else if (verbose) {
+            // Request lines and response status lines both arrive at debug level.
+            const bool response = line.starts_with("RTSP/");
+            const char* tag = l == rtsp::log_level::debug ? (response ? "<- " : "-> ") : "   ";
+            con.info(tag + std::string(line));
+        }
+    });
+
+    g_server.store(&server);
+    install_signal_handlers();
+
+    if (auto r = server.start(); !r) {
+        g_server.store(nullptr);
+        if (r.error() == rtsp::errc::address_in_use)
+            std::fprintf(stderr, "rtsp-serve: port %u is already in use; pick another with --port\n",
+                         static_cast<unsigned>(opt.port));
+        else
+            std::fprintf(stderr, "rtsp-serve: cannot listen on %s port %u: %s\n",
+                         opt.bound_to_any() ? "any address" : opt.bind_text.c_str(),
+                         static_cast<unsigned>(opt.port), std::string(rtsp::to_string(r.error())).c_str());
+        return 1;
+    }
+
+    // Where to point a player.
+    const bool v6 = !opt.bound_to_any() && opt.bind.is_v6();
+    const std::string host = opt.bound_to_any() ? "127.0.0.1" : opt.bind_text;
+    const std::string url = url_for(host, v6, server.port(), opt.path);
+    std::string banner = "rtsp-serve " RTSP_VERSION_STRING ": streaming " + description + " at " +
+                         std::to_string(opt.fps) + " fps\n";
+    banner += "  open  " + url + "\n";
+    if (opt.bound_to_any())
+        for (const auto& a : other_ipv4_addresses()) {
+            const auto sp = a.find(' ');
+            banner += "  or    " + url_for(a.substr(0, sp), false, server.port(), opt.path) + a.substr(sp) + "\n";
+        }
+    banner += "watch with:\n";
+    banner += "  ffplay -rtsp_transport tcp -fflags nobuffer -flags low_delay " + url + "\n";
+    banner += "  vlc --network-caching=200 " + url + "\n";
+    banner += "  gst-launch-1.0 rtspsrc location=" + url +
+              " latency=100 ! rtpjpegdepay ! jpegdec ! videoconvert ! autovideosink\n";
+    banner += "Ctrl-C stops the server.";
+    con.info(banner);
+
+    server.set_source([&feed](std::string_view) { return feed.next(); }, opt.quality);
+
+    using clock = std::chrono::steady_clock;
+    auto next_status = clock::now();
+    std::vector<client_sample> samples;
+    int exit_code = 0;
+    while (server.running() && !g_signalled) {
+        if (auto r = server.poll(100'000); !r) {
+            con.warn("server stopped: " + std::string(rtsp::to_string(r.error())));
+            exit_code = 1;
+            break;
+        }
+        if (feed.exhausted) {
+            con.warn("the source has no frame left that can be sent; stopping");
+            exit_code = 1;
+            break;
+        }
+        const auto now = clock::now();
+        if (now >= next_status || refresh_status) {
+            refresh_status = false;
+            next_status = now + std::chrono::seconds(1);
+            samples.clear();
+            server.for_each_session([&](const rtsp::session_info& s) {
+                client_sample c;
+                c.id = s.id;
+                c.address = format_peer(s.peer);
+                c.path = std::string(s.path);
+                c.tcp = s.tcp;
+                c.playing = s.playing;
+                c.frames_sent = s.frames_sent;
+                c.frames_dropped = s.frames_dropped;
+                c.bytes_sent = s.bytes_sent;
+                samples.push_back(std::move(c));
+            });
+            con.status(now, samples);
+        }
+    }
+    server.shutdown();  // teardown callbacks fire here
+    g_server.store(nullptr);
+    samples.clear();
+    con.status(clock::now(), samples);  // the final "disconnected" lines, with totals
+    con.finish();
+    const auto& st = server.stats();
+    con.info("rtsp-serve: stopped after " + std::to_string(st.frames_produced) + " frames (" +
+             std::to_string(st.frames_rejected) + " rejected)");
+    return exit_code;
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+// rtsp_serve/options.hpp - rtsp-serve's command line, parsed into a struct.
+//
+// Kept free of I/O and of the server so that every accepted and refused command line can be
+// unit-tested: parse_options() either returns the options or a one-line message saying what
+// was wrong, and main() prints it with the usage hint and exits with status 2. Checks that
+// need the file system (does DIR exist, does it hold any JPEG) belong to the sources.
+#pragma once
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "rtsp/net/address.hpp"
+
+namespace rtsp_serve {
+
+enum class source_kind : std::uint8_t {
+    pattern,     ///< the built-in moving test pattern, encoded at --quality
+    jpeg_dir,    ///< a folder of .jpg/.jpeg files, sent as they are
+    mjpeg_file,  ///< one file of concatenated JPEGs, sent as they are
+};
+
+inline constexpr std::uint16_t default_port = 8554;
+inline constexpr std::uint32_t max_fps = 1000;
+inline constexpr std::uint32_t max_dimension = 4096;
+// Below this RFC 2435's 8-pixel size fields and the pattern's text stop making sense.
+inline constexpr std::uint32_t min_dimension = 16;
+// rtsp::default_config::max_path_length; longer paths are refused by the server anyway.
+inline constexpr std::size_t max_path_length = 64;
+
+struct options {
+    std::uint16_t port = default_port;
+    std::string bind_text;               ///< as typed; empty = any address
+    rtsp::net::address bind{};           ///< parsed --bind (all zero = any, dual stack)
+    std::string path = "/";              ///< always starts with '/'
+    std::uint32_t fps = 30;              ///< pattern frame rate and pacing of file sources
+    int quality = 90;                    ///< JPEG quality for the pattern (1..100)
+    std::uint16_t width = 1280;          ///< pattern size
+    std::uint16_t height = 720;
+    source_kind source = source_kind::pattern;
+    std::string source_arg;              ///< DIR or FILE of jpeg-dir:/mjpeg-file:
+    bool quiet = false;                  ///< no status display, no client log lines
+    bool verbose = false;                ///< log every RTSP request and response line
+    bool help = false;                   ///< --help: print usage and exit 0
+
+    [[nodiscard]] bool bound_to_any() const noexcept { return bind_text.empty(); }
+};
+
+/// Why a command line was refused: one line, without the program name.
+struct usage_error {
+    std::string message;
+};
+
+using parse_outcome = std::variant<options, usage_error>;
+
+namespace detail {
+
+// Unsigned decimal, the whole string, no sign, no spaces; nullopt-like false on anything else.
+inline bool parse_uint(std::string_view s, std::uint64_t& out) {
+    if (s.empty() || s.size() > 19) return false;
+    for (char c : s)
+        if (c < '0' || c > '9') return false;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && p == s.data() + s.size();
+}
+
+inline bool parse_address(std::string_view text, rtsp::net::address& out) {
+    std::string s(text);
+    if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
+    unsigned char buf[16] = {};
+    if (inet_pton(AF_INET, s.c_str(), buf) == 1) {
+        out = rtsp::net::address::v4(buf[0], buf[1], buf[2], buf[3]);
+        return true;
+    }
+    if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
+        out = rtsp::net::address{};
+        out.fam = rtsp::net::family::v6;
+        std::memcpy(out.bytes.data(), buf, 16);
+        return true;
+    }
+    return false;
+}
+
+// Why `p` (normalized, starts with '/') cannot be a stream path, or "" when it can. Stricter
+// than URL syntax on purpose: a name every client sends back unescaped and unchanged.
+inline std::string path_problem(std::string_view p) {
+    if (p.size() > max_path_length) return "is longer than 64 characters";
+    for (char c : p) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '-' || c == '_' || c == '.' || c == '~' || c == '/';
+        if (!ok) return "may only contain letters, digits, '-', '_', '.', '~' and '/'";
+    }
+    if (p == "/") return {};
+    std::string_view rest = p.substr(1);
+    for (;;) {
+        const auto slash = rest.find('/');
+        const auto seg = rest.substr(0, slash);
+        if (seg.empty()) return "has an empty segment ('//')";
+        if (seg == "." || seg == "..") return "has a '.' or '..' segment";
+        if (slash == std::string_view::npos) {
+            // The server addresses the SDP's track as <path>/track1.
+            if (seg == "track1") return "may not end in /track1 (the name of the stream's track)";
+            return {};
+        }
+        rest.remove_prefix(slash + 1);
+    }
+}
+
+inline bool parse_size(std::string_view s, std::uint64_t& w, std::uint64_t& h) {
+    auto x = s.find_first_of("xX");
+    if (x == std::string_view::npos) return false;
+    return parse_uint(s.substr(0, x), w) && parse_uint(s.substr(x + 1), h);
+}
+
+}  // namespace detail
+
+/// Parses argv[1..] (`args` excludes the program name). Accepts `--opt value` and `--opt=value`.
+/// Returns the options, or a usage_error naming the offending option and the accepted range.
+inline parse_outcome parse_options(const std::vector<std::string_view>& args) {
+    options o;
+    auto error = [](std::string m) { return parse_outcome{usage_error{std::move(m)}}; };
+
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        std::string_view name = arg, inline_value;
+        bool has_inline = false;
+        if (arg.starts_with("--")) {
+            if (auto eq = arg.find('='); eq != std::string_view::npos) {
+                name = arg.substr(0, eq);
+                inline_value = arg.substr(eq + 1);
+                has_inline = true;
+            }
+        }
+
+        // Flags take no value.
+        auto flag = [&](bool& f) -> bool {
+            if (has_inline) return false;
+            f = true;
+            return true;
+        };
+        if (name == "--help" || name == "-h") {
+            if (!flag(o.help)) return error(std::string(name) + " takes no value");
+            continue;
+        }
+        if (name == "--quiet" || name == "-q") {
+            if (!flag(o.quiet)) return error(std::string(name) + " takes no value");
+            continue;
+        }
+        if (name == "--verbose" || name == "-v") {
+            if (!flag(o.verbose)) return error(std::string(name) + " takes no value");
+            continue;
+        }
+
+        static constexpr std::string_view with_value[] = {"--port", "--bind", "--path", "--fps",
+                                                          "--quality", "--size", "--source"};
+        bool known = false;
+        for (auto k : with_value) known = known || name == k;
+        if (!known) {
+            if (arg.starts_with("-")) return error("unknown option '" + std::string(arg) + "'");
+            return error("unexpected argument '" + std::string(arg) + "'");
+        }
+        std::string_view value;
+        if (has_inline) {
+            value = inline_value;
+        } else {
+            if (i + 1 >= args.size()) return error(std::string(name) + " needs a value");
+            value = args[++i];
+        }
+        const std::string n(name), v(value);
+
+        if (name == "--port") {
+            std::uint64_t p = 0;
+            if (!detail::parse_uint(value, p) || p < 1 || p > 65535)
+                return error("--port must be a number from 1 to 65535, not '" + v + "'");
+            o.port = static_cast<std::uint16_t>(p);
+        } else if (name == "--bind") {
+            if (!detail::parse_address(value, o.bind))
+                return error("--bind must be an IPv4 or IPv6 address such as 0.0.0.0, "
+                             "127.0.0.1 or ::1, not '" + v + "'");
+            // An explicit "any" address means the same as no --bind.
+            bool zero = true;
+            for (auto b : o.bind.bytes) zero = zero && b == 0;
+            o.bind_text = zero ? std::string{} : v;
+            if (!o.bind_text.empty() && o.bind_text.front() == '[')
+                o.bind_text = o.bind_text.substr(1, o.bind_text.size() - 2);
+        } else if (name == "--path") {
+            if (value.empty() || value.front() != '/')
+                return error("--path must start with '/', e.g. --path /cam, not '" + v + "'");
+            // "/cam/" and "/cam" name the same stream; keep one spelling.
+            std::string p = v;
+            while (p.size() > 1 && p.back() == '/') p.pop_back();
+            if (auto why = detail::path_problem(p); !why.empty())
+                return error("--path '" + v + "' " + why);
+            o.path = p;
+        } else if (name == "--fps") {
+            std::uint64_t f = 0;
+            if (!detail::parse_uint(value, f) || f < 1 || f > max_fps)
+                return error("--fps must be a whole number from 1 to 1000, not '" + v + "'");
+            o.fps = static_cast<std::uint32_t>(f);
+        } else if (name == "--quality") {
+            std::uint64_t q = 0;
+            if (!detail::parse_uint(value, q) || q < 1 || q > 100)
+                return error("--quality must be a number from 1 to 100, not '" + v + "'");
+            o.quality = static_cast<int>(q);
+        } else if (name == "--size") {
+            std::uint64_t w = 0, h = 0;
+            if (!detail::parse_size(value, w, h))
+                return error("--size must be WIDTHxHEIGHT, e.g. 1280x720, not '" + v + "'");
+            if (w > max_dimension || h > max_dimension)
+                return error("--size " + v + " is too large (at most 4096x4096)");
+            if (w < min_dimension || h < min_dimension)
+                return error("--size " + v + " is too small (at least 16x16)");
+            if (w % 2 != 0)
+                return error("--size " + v + ": the width must be even");
+            o.width = static_cast<std::uint16_t>(w);
+            o.height = static_cast<std::uint16_t>(h);
+        } else if (name == "--source") {
+            if (value == "pattern") {
+                o.source = source_kind::pattern;
+                o.source_arg.clear();
+            } else if (value.starts_with("jpeg-dir:")) {
+                o.source = source_kind::jpeg_dir;
+                o.source_arg = v.substr(9);
+                if (o.source_arg.empty()) return error("--source jpeg-dir: needs a folder, e.g. jpeg-dir:./frames");
+            } else if (value.starts_with("mjpeg-file:")) {
+                o.source = source_kind::mjpeg_file;
+                o.source_arg = v.substr(11);
+                if (o.source_arg.empty()) return error("--source mjpeg-file: needs a file, e.g. mjpeg-file:clip.mjpeg");
+            } else {
+                return error("--source must be pattern, jpeg-dir:DIR or mjpeg-file:FILE, not '" + v + "'");
+            }
+        }
+    }
+    if (o.quiet && o.verbose) return error("--quiet and --verbose cannot be used together");
+    return o;
+}
+
+/// The URL path of the stream in a form ready to append to "rtsp://host:port".
+[[nodiscard]] inline std::string url_for(std::string_view host, bool host_is_v6, std::uint16_t port,
+                                         std::string_view path) {
+    std::string u = "rtsp://";
+    if (host_is_v6) u += '[';
+    u += host;
+    if (host_is_v6) u += ']';
+    u += ':';
+    u += std::to_string(port);
+    u += path;
+    return u;
+}
+
+inline constexpr std::string_view usage_text =
+    R"(Usage: rtsp-serve [options]
+
+Serves live JPEG video over RTSP (RTP/JPEG, RFC 2435) to VLC, ffplay, GStreamer, OpenCV, NVRs.
+
+Options:
+  --port N          RTSP TCP port, 1..65535 (default 8554)
+  --bind ADDR       listen on this IPv4/IPv6 address only (default: every address)
+  --path /P         stream path; clients open rtsp://HOST:PORT/P (default /)
+  --fps N           frames per second, 1..1000: the pattern's rate, and how fast
+                    file frames are served (default 30)
+  --quality N       JPEG quality of the test pattern, 1..100 (default 90)
+  --size WxH        test pattern size, up to 4096x4096, even width (default 1280x720)
+  --source S        what to stream (default pattern):
+                      pattern           moving colour bars, a bouncing box, a frame
+                                        counter and a clock, to judge smoothness
+                                        and latency
+                      jpeg-dir:DIR      DIR's .jpg/.jpeg files in name order, looping,
+                                        sent without re-encoding
+                      mjpeg-file:FILE   concatenated JPEGs (e.g. ffmpeg -f mjpeg),
+                                        looping, sent without re-encoding
+  --quiet, -q       no status display
+  --verbose, -v     log every RTSP request and response line
+  --help, -h        this text
+
+Files RFC 2435 cannot carry (progressive, 4:4:4, grayscale, optimized Huffman
+tables, ...) are reported once by name and skipped.
+
+Examples:
+  rtsp-serve
+      test pattern at rtsp://127.0.0.1:8554/
+  rtsp-serve --port 9000 --path /cam --size 640x480 --fps 60 --quality 75
+      smaller, faster pattern at rtsp://127.0.0.1:9000/cam
+  rtsp-serve --source jpeg-dir:./frames --fps 10
+      the folder's JPEGs at 10 frames per second
+  ffmpeg -i in.mp4 -vf format=yuvj420p -q:v 3 -huffman default -f mjpeg clip.mjpeg
+  rtsp-serve --source mjpeg-file:clip.mjpeg --fps 25
+      a video converted to motion JPEG that RTP can carry (4:2:0, standard
+      Huffman tables: without -huffman default every frame would be skipped)
+  rtsp-serve --bind 127.0.0.1 --verbose
+      local clients only, with the RTSP dialogue printed
+
+Watch with:
+  ffplay -rtsp_transport tcp -fflags nobuffer -flags low_delay rtsp://127.0.0.1:8554/
+  vlc --network-caching=200 rtsp://127.0.0.1:8554/
+  gst-launch-1.0 rtspsrc location=rtsp://127.0.0.1:8554/ latency=100 ! rtpjpegdepay ! jpegdec ! videoconvert ! autovideosink
+
+Exit status: 0 after Ctrl-C or SIGTERM, 1 when the server cannot start (e.g. the port
+is in use), 2 for a bad command line or an unusable source.
+)";
+
+}  // namespace rtsp_serve
