@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# FFmpeg's RTSP client (ffprobe) against rtsp-serve over UDP and over TCP: the stream must
+# probe as mjpeg at the served size, and -count_frames over 3 s of stream time
+# (-read_intervals %+3) must decode at least 80 of the 90 frames served at 30 fps.
+# usage: ffprobe_test.sh RTSP_SERVE FRAME_TOOL
+set -euo pipefail
+SERVE=$1 FRAME_TOOL=$2
+source "$(dirname "$0")/lib.sh"
+require_tools ffprobe
+
+W=352 H=288 FPS=30 SECONDS_READ=3 MIN_FRAMES=80
+start_server --path /live/cam --size ${W}x$H --fps $FPS --quality 80
+
+for proto in udp tcp; do
+    out=$WORK/ffprobe-$proto.log
+    status=0
+    # -timeout: the demuxer's socket timeout (us), so a stalled stream ends with an error.
+    timeout -k 5 30 ffprobe -v error -rtsp_transport $proto -timeout 5000000 \
+        -count_frames -select_streams v -read_intervals "%+$SECONDS_READ" \
+        -show_entries stream=codec_name,width,height,nb_read_frames -of default=noprint_wrappers=1 \
+        "$SERVER_URL" >"$out" 2>&1 || status=$?
+    if [[ $status -ne 0 ]]; then
+        show "$out"
+        [[ $status -eq 124 ]] && fail "ffprobe ($proto) did not finish within 30 s"
+        fail "ffprobe ($proto) exited with status $status"
+    fi
+    codec=$(sed -n 's/^codec_name=//p' "$out")
+    width=$(sed -n 's/^width=//p' "$out")
+    height=$(sed -n 's/^height=//p' "$out")
+    frames=$(sed -n 's/^nb_read_frames=//p' "$out")
+    if [[ $codec != mjpeg || $width != "$W" || $height != "$H" || ! $frames =~ ^[0-9]+$ ]]; then
+        show "$out"
+        fail "ffprobe ($proto): expected codec_name=mjpeg width=$W height=$H and a frame count"
+    fi
+    if ((frames < MIN_FRAMES)); then
+        show "$out"
+        fail "ffprobe ($proto): decoded $frames frames in ${SECONDS_READ} s of stream, expected >= $MIN_FRAMES"
+    fi
+    log "ok: ffprobe -rtsp_transport $proto: $codec ${width}x$height, $frames frames decoded in ${SECONDS_READ} s of stream"
+done
+
+stop_server
+log "PASS"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# GStreamer's rtspsrc against rtsp-serve, over UDP and over TCP: 30 frames must be depayloaded
+# and decoded (rtpjpegdepay ! jpegdec) at the served size, gst-launch must exit 0 and print no
+# ERROR, each within 25 s.
+# usage: gst_test.sh RTSP_SERVE FRAME_TOOL
+set -euo pipefail
+SERVE=$1 FRAME_TOOL=$2
+source "$(dirname "$0")/lib.sh"
+require_tools gst-launch-1.0
+require_gst_elements rtspsrc rtpjpegdepay jpegdec fakesink
+
+W=320 H=240 N=30
+start_server --path /cam --size ${W}x$H --fps 30 --quality 90
+
+for proto in udp tcp; do
+    out=$WORK/gst-$proto.log
+    status=0
+    # -v prints each buffer fakesink gets (silent=false) and the negotiated caps.
+    timeout -k 5 25 gst-launch-1.0 -v rtspsrc location="$SERVER_URL" protocols=$proto \
+        ! rtpjpegdepay ! jpegdec ! fakesink num-buffers=$N silent=false >"$out" 2>&1 || status=$?
+    if [[ $status -ne 0 ]]; then
+        show "$out"
+        [[ $status -eq 124 ]] && fail "gst-launch ($proto) did not receive $N frames within 25 s"
+        fail "gst-launch ($proto) exited with status $status"
+    fi
+    if grep -q "ERROR" "$out"; then
+        show "$out"
+        fail "gst-launch ($proto) printed an ERROR"
+    fi
+    frames=$(grep -c "fakesink0: last-message = chain" "$out" || true)
+    if [[ $frames -ne $N ]]; then
+        show "$out"
+        fail "gst-launch ($proto): fakesink got $frames decoded frames, expected $N"
+    fi
+    if ! grep -q "fakesink0.GstPad:sink: caps = video/x-raw.*width=(int)$W, height=(int)$H" "$out"; then
+        show "$out"
+        fail "gst-launch ($proto): the decoded frames are not ${W}x$H"
+    fi
+    log "ok: GStreamer rtspsrc protocols=$proto decoded $N frames of ${W}x$H, no ERROR"
+done
+
+stop_server
+log "PASS"

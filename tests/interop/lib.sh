@@ -1,0 +1,139 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: MIT
+# Shared pieces of the interop test scripts (sourced, not run): a scratch folder, a trap that
+# always stops what the test started, tool checks, and starting rtsp-serve on a free loopback
+# port. Every wait is bounded in count and time; every external command runs under timeout(1).
+#
+# The sourcing script sets SERVE (the rtsp-serve binary) and FRAME_TOOL (frame_tool) first.
+
+set -euo pipefail
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rtsp-interop.XXXXXX")
+STARTED_PIDS=()   # everything started in the background, stopped by the EXIT trap
+
+log() { printf '%s\n' "$*"; }
+fail() {
+    printf 'FAIL: %s\n' "$*" >&2
+    exit 1
+}
+
+# Stops pid $1: SIGTERM, up to 5 s for it to go, then SIGKILL. Never waits unboundedly.
+stop_pid() {
+    local pid=$1 i
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
+    for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ $rc -ne 0 && -n ${KEEP_INTEROP_WORK:-} ]]; then
+        log "kept the scratch folder $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Fails naming the package when a tool is missing.
+require_tools() {
+    local t
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 && continue
+        case $t in
+            gst-launch-1.0 | gst-inspect-1.0) fail "$t not found: install GStreamer (Debian: gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-base)" ;;
+            ffmpeg | ffprobe) fail "$t not found: install FFmpeg (Debian: ffmpeg)" ;;
+            cjpeg) fail "cjpeg not found: install libjpeg-turbo's tools (Debian: libjpeg-turbo-progs)" ;;
+            *) fail "$t not found" ;;
+        esac
+    done
+}
+
+# Fails naming the plugin package when a GStreamer element is missing.
+require_gst_elements() {
+    local e
+    require_tools gst-inspect-1.0
+    for e in "$@"; do
+        timeout 20 gst-inspect-1.0 --exists "$e" ||
+            fail "GStreamer element '$e' not found (Debian: gstreamer1.0-plugins-good for rtspsrc, rtpjpegdepay, jpegdec; gstreamer1.0-plugins-base for videoconvert)"
+    done
+}
+
+[[ -x ${SERVE:-} ]] || fail "rtsp-serve not found at '${SERVE:-}' (build the rtsp-serve target)"
+[[ -x ${FRAME_TOOL:-} ]] || fail "frame_tool not found at '${FRAME_TOOL:-}'"
+require_tools timeout
+
+# start_server ARGS...: runs rtsp-serve --bind 127.0.0.1 --port <free> ARGS, waits (at most 10 s)
+# for it to print its URL, and sets SERVER_URL, SERVER_PID and SERVER_LOG. A port taken between
+# choosing and binding (exit status 1, "already in use") is retried with another, 3 times.
+start_server() {
+    local attempt port i status
+    for ((attempt = 1; attempt <= 3; attempt++)); do
+        port=$(timeout 10 "$FRAME_TOOL" free-port) || fail "frame_tool free-port failed"
+        SERVER_LOG=$WORK/server.$attempt.log
+        timeout -k 5 300 "$SERVE" --bind 127.0.0.1 --port "$port" "$@" >"$SERVER_LOG" 2>&1 &
+        SERVER_PID=$!
+        STARTED_PIDS+=("$SERVER_PID")
+        SERVER_URL=
+        for ((i = 0; i < 100; i++)); do
+            SERVER_URL=$(grep -o -m1 "rtsp://127\.0\.0\.1:${port}[^ ]*" "$SERVER_LOG" || true)
+            [[ -n $SERVER_URL ]] && break
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        if [[ -n $SERVER_URL ]]; then
+            log "server: $SERVE --bind 127.0.0.1 --port $port $* -> $SERVER_URL"
+            return 0
+        fi
+        status=0
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            stop_pid "$SERVER_PID"
+            cat "$SERVER_LOG" >&2
+            fail "rtsp-serve printed no rtsp://127.0.0.1:$port URL within 10 s"
+        fi
+        wait "$SERVER_PID" || status=$?
+        if [[ $status -eq 1 ]] && grep -q "already in use" "$SERVER_LOG"; then
+            log "port $port was taken meanwhile; trying another"
+            continue
+        fi
+        cat "$SERVER_LOG" >&2
+        fail "rtsp-serve exited with status $status before printing its URL"
+    done
+    fail "no free port found in 3 attempts"
+}
+
+# Stops the server with SIGTERM, like a service manager would: it must exit 0 within 5 s.
+stop_server() {
+    local i status=0
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        stop_pid "$SERVER_PID"
+        fail "rtsp-serve did not exit within 5 s of SIGTERM"
+    fi
+    wait "$SERVER_PID" || status=$?
+    [[ $status -eq 0 ]] || {
+        cat "$SERVER_LOG" >&2
+        fail "rtsp-serve exited with status $status after SIGTERM (expected 0)"
+    }
+}
+
+# Prints a client's output file (on failure, so that the CTest log shows what the client said).
+show() {
+    log "----- $1 -----"
+    cat "$1" || true
+    log "-----"
+}
