@@ -11,7 +11,6 @@
 #   gcc-arm-none-eabi
 #   libstdc++-arm-none-eabi-newlib            tests/embedded: the Cortex-M7 cross build
 #   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good ffmpeg
-  libjpeg-turbo-progs
 #                                             tests/interop: real RTSP clients
 #   libjpeg-turbo-progs                       tests/interop: cjpeg makes 4:2:2 and restart JPEGs
 #   clang libclang-rt-14-dev                  tests/fuzz: libFuzzer
