@@ -33,6 +33,8 @@ function(run what)
 endfunction()
 
 if(STEP STREQUAL "object")
+  # A failed compile must not leave an older object for the link step to find.
+  file(REMOVE ${WORK_DIR}/pure_layers.o)
   # Every pure header that exists right now, so headers added later are compiled for the
   # target too. impl/ parts are included by their public header.
   file(GLOB_RECURSE _headers RELATIVE ${SOURCE_DIR}/include

@@ -31,7 +31,8 @@ namespace rtsp::detail {
     return true;
 }
 [[nodiscard]] constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+    // No substr(): its out_of_range path would pull exception support into firmware builds.
+    return s.size() >= prefix.size() && iequals(std::string_view(s.data(), prefix.size()), prefix);
 }
 
 [[nodiscard]] constexpr std::string_view trim(std::string_view s) noexcept {
