@@ -79,6 +79,14 @@ struct session_info {
     std::uint64_t bytes_sent = 0;
 };
 
+namespace detail {
+template <class N>
+constexpr std::size_t stream_limit_of() {
+    if constexpr (requires { N::stream_send_limit; }) return N::stream_send_limit;
+    else return static_cast<std::size_t>(-1);
+}
+}  // namespace detail
+
 template <Network N, SteadyClock C, RandomSource R, JpegEncoder E = no_encoder,
           class Config = default_config>
 class basic_server {
@@ -252,6 +260,11 @@ private:
     static constexpr std::size_t interleaved_prefix = 4;  // '$', channel, 16-bit length
     static constexpr std::size_t packet_mtu = Config::mtu - interleaved_prefix;  // fits TCP too
     static constexpr std::uint8_t no_slot = 0xFF;
+    // An adapter that declares `static constexpr std::size_t stream_send_limit` sends each
+    // stream send() whole or not at all, up to that many bytes; frames then go packet by packet.
+    static constexpr bool packet_atomic_streams = requires { N::stream_send_limit; };
+    static_assert(!packet_atomic_streams || Config::mtu <= detail::stream_limit_of<N>(),
+                  "Config::mtu exceeds the adapter's stream_send_limit");
 
     struct tcp_cursor {  // a frame partly written to a connection, continued when it drains
         bool active = false;
@@ -1269,12 +1282,27 @@ private:
         connection& c = conns_[s.conn];
         if (c.out_len > 0 || c.cursor.active) return false;
         build_headers(s, seq0, ts, current_packet_count_, true);
-        auto r = net_.send(c.handle, buffer_sequence(batch_.pieces.data(), 3 * batch_.count));
-        if (!r && r.error() != errc::would_block) {
-            close_connection(s.conn, to_string(r.error()));
-            return false;
+        std::size_t accepted = 0;
+        if constexpr (packet_atomic_streams) {
+            // The adapter takes one whole packet per send or nothing (WINC1500: 1400 bytes per
+            // send), so a packet is never split and no output queue is needed for frames.
+            for (std::size_t i = 0; i < batch_.count; ++i) {
+                auto r = net_.send(c.handle, buffer_sequence(batch_.pieces.data() + 3 * i, 3));
+                if (!r && r.error() != errc::would_block) {
+                    close_connection(s.conn, to_string(r.error()));
+                    return false;
+                }
+                if (!r) break;
+                accepted += *r;
+            }
+        } else {
+            auto r = net_.send(c.handle, buffer_sequence(batch_.pieces.data(), 3 * batch_.count));
+            if (!r && r.error() != errc::would_block) {
+                close_connection(s.conn, to_string(r.error()));
+                return false;
+            }
+            accepted = r ? *r : 0;
         }
-        std::size_t accepted = r ? *r : 0;
         if (accepted > 0) c.last_progress_us = clock_.now_us();
         std::size_t whole = 0;
         std::size_t partial_done = account_tcp(s, accepted, whole);

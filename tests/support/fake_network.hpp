@@ -153,11 +153,29 @@ public:
     }
     void poll(std::uint32_t) { ++w_->polls; }
 
+protected:
+    std::size_t budget(connection c) const { return w_->conns[c].send_budget; }
+
 private:
     fake_world* w_;
 };
 
+/// A network whose stream sends are all-or-nothing up to 1400 bytes, like the WINC1500's.
+class fake_packet_network : public fake_network {
+public:
+    static constexpr std::size_t stream_send_limit = 1400;
+    using fake_network::fake_network;
+    result<std::size_t> send(connection c, buffer_sequence data) {
+        std::size_t total = 0;
+        for (auto piece : data) total += piece.size();
+        if (total > stream_send_limit) return fail(errc::invalid_argument);
+        if (budget(c) < total) return fail(errc::would_block);
+        return fake_network::send(c, data);
+    }
+};
+
 static_assert(Network<fake_network>);
+static_assert(Network<fake_packet_network>);
 static_assert(SteadyClock<manual_clock>);
 static_assert(RandomSource<counter_random>);
 

@@ -452,3 +452,47 @@ TEST_CASE("A TCP client that stops reading loses whole frames, then is dropped; 
     CHECK(static_cast<int>(frames.size()) >= frames_produced - 1);
     for (auto& f : frames) CHECK(test::depayload_rfc2435(f).ok());
 }
+
+TEST_CASE("With all-or-nothing stream sends (WINC1500) TCP packets are never split", "[server]") {
+    using packet_server = basic_server<test::fake_packet_network, test::manual_clock, test::counter_random>;
+    fake_world world;
+    std::uint64_t now = 1'000'000;
+    auto jpeg = test_jpeg(320, 240);
+    server_options o = with_port();
+    o.max_fps = 30;
+    packet_server server(o, test::fake_packet_network(&world), test::manual_clock{&now});
+    server.set_source([&](std::string_view) { return jpeg_view{std::span<const std::byte>(jpeg)}; });
+    int c = world.connect();
+    world.write(c, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+    for (int i = 0; i < 3; ++i) REQUIRE(server.poll(0));
+    auto setup = parse_output(world.read(c));
+    REQUIRE(setup.responses.size() == 1);
+    world.write(c, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(setup.responses[0]) + "\r\n"));
+    world.conns[c].send_budget = 3 * 1400 + 100;  // room for 3 packets and a bit
+    for (int i = 0; i < 3; ++i) REQUIRE(server.poll(0));
+    std::string out = world.read(c);
+    // The PLAY reply plus only whole '$' packets: the stream stays parseable.
+    auto v = parse_output(out);
+    CHECK(v.responses.size() == 1);
+    CHECK(v.interleaved[0].size() >= 1);
+    CHECK(v.interleaved[0].size() <= 3);
+    // Once the client reads again, the following frames arrive whole.
+    world.conns[c].send_budget = static_cast<std::size_t>(-1);
+    for (int i = 0; i < 10; ++i) {
+        now += 33'334;
+        REQUIRE(server.poll(0));
+    }
+    auto later = parse_output(world.read(c));
+    std::vector<std::vector<std::byte>> frame;
+    bool complete = false;
+    for (auto& pkt : later.interleaved[0]) {
+        auto h = rtp::read(std::span<const std::byte>(pkt));
+        REQUIRE(h);
+        auto payload = h->payload;
+        bool starts = payload.size() > 4 && payload[1] == std::byte{0} && payload[2] == std::byte{0} && payload[3] == std::byte{0};
+        if (starts) frame.clear();
+        frame.push_back(pkt);
+        if (h->hdr.marker && !frame.empty() && test::depayload_rfc2435(frame).ok()) complete = true;
+    }
+    CHECK(complete);
+}
