@@ -8,9 +8,6 @@
 // firmware does (parse, packetize into a staging buffer, describe) and has external linkage,
 // so the optimizer must keep all of it. bare_metal_main.cpp links it into a program whose
 // malloc/free/operator new cannot be linked: any heap use anywhere in here breaks the build.
-//
-// The __has_include guards let this file compile while the layers land; once they all exist
-// the guards can go.
 
 // Firmware routes precondition failures to its own handler instead of assert() (whose newlib
 // implementation drags in fprintf and, through stdio buffers, malloc).
@@ -36,38 +33,15 @@ extern "C" [[noreturn]] void rtsp_embedded_assert_failed(const char* expr, const
 #include <rtsp/jpeg/frame.hpp>
 #include <rtsp/rtp/header.hpp>
 
-#if __has_include(<rtsp/jpeg/parser.hpp>)
 #include <rtsp/jpeg/parser.hpp>
-#define RTSP_EMBEDDED_HAVE_PARSER 1
-#endif
-#if __has_include(<rtsp/jpeg/standard_tables.hpp>)
 #include <rtsp/jpeg/standard_tables.hpp>
-#endif
-#if __has_include(<rtsp/rtp/jpeg_packetizer.hpp>)
 #include <rtsp/rtp/jpeg_packetizer.hpp>
-#define RTSP_EMBEDDED_HAVE_PACKETIZER 1
-#endif
-#if __has_include(<rtsp/rtp/rtcp.hpp>)
 #include <rtsp/rtp/rtcp.hpp>
-#define RTSP_EMBEDDED_HAVE_RTCP 1
-#endif
-#if __has_include(<rtsp/sdp/writer.hpp>)
 #include <rtsp/sdp/writer.hpp>
-#define RTSP_EMBEDDED_HAVE_SDP 1
-#endif
-#if __has_include(<rtsp/protocol/request_parser.hpp>)
 #include <rtsp/protocol/request_parser.hpp>
-#define RTSP_EMBEDDED_HAVE_REQUEST_PARSER 1
-#endif
-#if __has_include(<rtsp/net/address.hpp>)
 #include <rtsp/net/address.hpp>
-#endif
-#if __has_include(<rtsp/frame_source.hpp>)
 #include <rtsp/frame_source.hpp>
-#endif
-#if __has_include(<rtsp/concepts.hpp>)
 #include <rtsp/concepts.hpp>
-#endif
 
 namespace {
 
@@ -91,27 +65,18 @@ extern "C" int rtsp_embedded_smoke(const unsigned char* jpeg, unsigned len, unsi
     const std::span<std::byte> staging{reinterpret_cast<std::byte*>(out), cap};
     std::size_t used = 0;
 
-#if defined(RTSP_EMBEDDED_HAVE_REQUEST_PARSER)
     {
         const auto req = rtsp::protocol::parse_request<24>(options_request);
         if (!req) return failed(1, req.error());
     }
-#else
-    static_cast<void>(options_request);
-#endif
 
     rtsp::jpeg::frame frame{};
-#if defined(RTSP_EMBEDDED_HAVE_PARSER)
     {
         auto parsed = rtsp::jpeg::parse(input);
         if (!parsed) return failed(2, parsed.error());
         frame = *parsed;
     }
-#else
-    frame.scan = input;
-#endif
 
-#if defined(RTSP_EMBEDDED_HAVE_PACKETIZER)
     {
         auto created = rtsp::rtp::jpeg_packetizer::create(frame, {});
         if (!created) return failed(3, created.error());
@@ -136,17 +101,7 @@ extern "C" int rtsp_embedded_smoke(const unsigned char* jpeg, unsigned len, unsi
             ++rtp.sequence;
         }
     }
-#else
-    {
-        rtsp::rtp::header rtp{};
-        if (staging.size() - used < rtsp::rtp::header_size)
-            return failed(4, rtsp::errc::buffer_too_small);
-        rtsp::rtp::write(rtp, staging.subspan(used).first<rtsp::rtp::header_size>());
-        used += rtsp::rtp::header_size;
-    }
-#endif
 
-#if defined(RTSP_EMBEDDED_HAVE_SDP)
     {
         rtsp::sdp::description d{};
         d.session_id = 1;
@@ -159,9 +114,7 @@ extern "C" int rtsp_embedded_smoke(const unsigned char* jpeg, unsigned len, unsi
         if (!written) return failed(5, written.error());
         used += *written;
     }
-#endif
 
-#if defined(RTSP_EMBEDDED_HAVE_RTCP)
     {
         rtsp::rtcp::sender_info s{};
         s.ssrc = 0xC0FFEE;
@@ -172,7 +125,6 @@ extern "C" int rtsp_embedded_smoke(const unsigned char* jpeg, unsigned len, unsi
         if (!written) return failed(6, written.error());
         used += *written;
     }
-#endif
 
     return static_cast<int>(used);
 }
