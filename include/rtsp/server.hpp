@@ -34,6 +34,8 @@
 #include "rtsp/detail/fixed_string.hpp"
 #include "rtsp/detail/inplace_function.hpp"
 #include "rtsp/jpeg/parser.hpp"
+#include "rtsp/protocol/auth.hpp"
+#include "rtsp/protocol/detail/slice.hpp"
 #include "rtsp/protocol/method.hpp"
 #include "rtsp/protocol/request_parser.hpp"
 #include "rtsp/protocol/response_writer.hpp"
@@ -63,6 +65,14 @@ struct server_options {
     std::string_view session_name = "rtsp";  ///< SDP s= line
     std::uint16_t width = 0;              ///< expected frame size, for SDP a=x-dimensions when a
     std::uint16_t height = 0;             ///<   side exceeds 2040 before the first frame is seen
+    // Authentication (PROTOCOL.md §3.7): on when username is set (every path, these
+    // credentials) or when register_auth_cb() installs a per-path policy. Digest MD5 always;
+    // Basic sends the password in clear text, so only with allow_basic. OPTIONS stays open.
+    std::string_view realm = "rtsp";      ///< no '"', '\\' or control bytes
+    std::string_view username{};          ///< static credentials for every path ("": none)
+    std::string_view password{};
+    bool allow_basic = false;             ///< also offer and accept Basic
+    std::uint32_t nonce_lifetime_s = 300; ///< older Digest nonces get 401 with stale=true
 };
 
 enum class log_level : std::uint8_t { error, warning, info, debug };
@@ -124,6 +134,10 @@ public:
     template <SessionCallback F> void register_teardown_cb(F cb) { on_teardown_.assign(static_cast<F&&>(cb)); }
     /// Optional: `bool(std::string_view path)`; false makes DESCRIBE/SETUP answer 404.
     template <class F> void register_path_check(F cb) { path_check_.assign(static_cast<F&&>(cb)); }
+    /// Optional per-path credentials: `rtsp::auth_answer(std::string_view path, std::string_view
+    /// user)` (rtsp/protocol/auth.hpp); user is empty for a request without credentials. Replaces
+    /// options().username/password.
+    template <class F> void register_auth_cb(F cb) { auth_cb_.assign(static_cast<F&&>(cb)); }
     /// Optional: `void(log_level, std::string_view line)`.
     template <class F> void register_log_cb(F cb) { log_.assign(static_cast<F&&>(cb)); }
 
@@ -602,7 +616,7 @@ private:
         if (log_) {
             std::string_view text(resp_.data(), n);
             auto eol = text.find('\r');
-            log(log_level::debug, text.substr(0, eol));
+            log(log_level::debug, protocol::detail::slice(text, 0, eol));
         }
         (void)queue_output(ci, std::as_bytes(std::span<const char>(resp_.data(), n)), now);
     }
@@ -649,6 +663,15 @@ private:
         if (req.version != "RTSP/1.0") {
             reply(505);
             return finish();
+        }
+        // Before the Session lookup: a valid Session never stands in for credentials
+        // (CVE-2026-41470). OPTIONS stays open, as in live555: it reveals only the methods.
+        if (req.verb != protocol::method::options) {
+            if (auto verdict = check_auth(req, now); verdict != auth_verdict::pass) {
+                reply(verdict == auth_verdict::malformed ? 400 : 401);
+                if (verdict != auth_verdict::malformed) write_challenge(w, verdict == auth_verdict::stale, now);
+                return finish();
+            }
         }
         if (auto req_opt = req.header("Require")) {  // we support no option tags (RFC 2326 §12.32)
             reply(551);
@@ -739,8 +762,10 @@ private:
             info.append("url=").append(s.setup_url.view()).append(";seq=").append_uint(s.seq);
             info.append(";rtptime=").append_uint(s.rtptime0);
             w.header("RTP-Info", info.view());
-            finish();
+            // Callbacks before finish(): a failed send closes the connection and tears the
+            // session down, and nothing may be reported for a session after its teardown.
             if (!was_playing && on_play_) on_play_(s.path.view(), s.id);
+            finish();
             return;
         }
         // PAUSE: a frame still being written to this session stops here.
@@ -749,8 +774,88 @@ private:
         release_unused_paths();
         reply(200);
         write_session_header(w, s);
-        finish();
         if (was_playing && on_pause_) on_pause_(s.path.view(), s.id);
+        finish();
+    }
+
+    // --- authentication ------------------------------------------------------------------
+    enum class auth_verdict : std::uint8_t { pass, challenge, stale, malformed };
+
+    [[nodiscard]] bool auth_enabled() const noexcept { return auth_cb_ || !opts_.username.empty(); }
+
+    const protocol::auth_key& auth_key() {
+        if (!auth_key_ready_) {  // drawn lazily: servers without auth use no random numbers
+            auth_key_ = protocol::make_auth_key(rng_);
+            auth_key_ready_ = true;
+        }
+        return auth_key_;
+    }
+
+    auth_answer auth_lookup(std::string_view path, std::string_view user) {
+        if (auth_cb_) return auth_cb_(path, user);
+        if (!user.empty() && user == opts_.username)
+            return auth_answer::password(opts_.password);
+        return auth_answer::deny();
+    }
+
+    auth_verdict check_auth(const request_t& req, std::uint64_t now) {
+        if (!auth_enabled()) return auth_verdict::pass;
+        std::string_view path;
+        if (auto url = protocol::parse_url(req.uri)) path = protocol::resolve_control(url->path).stream_path;
+        auto header = req.header("Authorization");
+        if (!header) {
+            return auth_lookup(path, {}).what == auth_answer::kind::open ? auth_verdict::pass
+                                                                          : auth_verdict::challenge;
+        }
+        std::array<char, 256> scratch{};
+        auto parsed = protocol::parse_authorization(*header, scratch);
+        if (!parsed) {
+            fmt_line line;
+            line.append("authorization refused: ").append(protocol::to_string(parsed.error));
+            log(log_level::warning, line.view());
+            if (auth_lookup(path, {}).what == auth_answer::kind::open) return auth_verdict::pass;
+            return parsed.error == protocol::auth_error::unsupported_scheme ? auth_verdict::challenge
+                                                                            : auth_verdict::malformed;
+        }
+        const protocol::authorization& a = parsed.value;
+        const auth_answer ans = auth_lookup(path, a.username);
+        if (ans.what == auth_answer::kind::open) return auth_verdict::pass;
+        bool ok = false;
+        bool stale = false;
+        if (ans.what == auth_answer::kind::password) {
+            if (a.scheme == protocol::auth_scheme::basic) {
+                ok = opts_.allow_basic && protocol::verify_basic(a, opts_.realm, a.username, ans.secret);
+            } else if (a.realm == opts_.realm) {
+                auto n = protocol::check_nonce(auth_key(), a.nonce, now / 1000000u, opts_.nonce_lifetime_s);
+                if (n != protocol::nonce_status::invalid && protocol::verify_digest(a, req.method_token, ans.secret)) {
+                    ok = n == protocol::nonce_status::valid;
+                    stale = n == protocol::nonce_status::stale;
+                }
+            }
+        }
+        if (ok) return auth_verdict::pass;
+        if (!stale) {
+            fmt_line line;
+            line.append("authorization failed for user '").append(protocol::detail::slice(a.username, 0, 32)).append("'");
+            log(log_level::warning, line.view());
+        }
+        return stale ? auth_verdict::stale : auth_verdict::challenge;
+    }
+
+    /// realm before nonce, stale right after nonce: live555's client reads them with sscanf
+    /// in exactly that order. qop="auth" lets FFmpeg use cnonce; RFC 2069 answers pass too.
+    void write_challenge(protocol::response_writer& w, bool stale, std::uint64_t now) {
+        const auto nonce = protocol::make_nonce(auth_key(), now / 1000000u);
+        detail::fixed_string<200> v;
+        v.append("Digest realm=\"").append(opts_.realm).append("\", nonce=\"").append(nonce.view()).append('"');
+        if (stale) v.append(", stale=TRUE");
+        v.append(", algorithm=MD5, qop=\"auth\"");
+        w.header("WWW-Authenticate", v.view());
+        if (opts_.allow_basic) {
+            detail::fixed_string<100> b;
+            b.append("Basic realm=\"").append(opts_.realm).append('"');
+            w.header("WWW-Authenticate", b.view());
+        }
     }
 
     static constexpr std::string_view public_methods =
@@ -830,7 +935,7 @@ private:
             base.append(':').append_uint(c.local.port).append(url->path);
         } else {
             auto q = req.uri.find_first_of("?#");
-            base.append(req.uri.substr(0, q));
+            base.append(protocol::detail::slice(req.uri, 0, q));
         }
         if (base.view().empty() || base.view().back() != '/') base.append('/');
         w.header("Content-Base", base.view());
@@ -965,8 +1070,8 @@ private:
         reply(200);
         if (tn) w.header("Transport", std::string_view(tbuf, *tn));
         write_session_header(w, s);
+        if (created && on_setup_) on_setup_(s.path.view(), s.id);  // before a teardown finish() may cause
         finish();
-        if (created && on_setup_) on_setup_(s.path.view(), s.id);
     }
 
     void start_playing(session& s, std::uint64_t now) {
@@ -1473,6 +1578,9 @@ private:
     using session_cb = detail::inplace_function<void(std::string_view, std::uint64_t), Config::callback_storage>;
     session_cb on_setup_, on_play_, on_pause_, on_teardown_;
     detail::inplace_function<bool(std::string_view), Config::callback_storage> path_check_;
+    detail::inplace_function<auth_answer(std::string_view, std::string_view), Config::callback_storage> auth_cb_;
+    protocol::auth_key auth_key_{};
+    bool auth_key_ready_ = false;
     detail::inplace_function<void(log_level, std::string_view), Config::callback_storage> log_;
     detail::inplace_function<frame_ref(std::string_view), Config::callback_storage> path_source_;
     detail::inplace_function<frame_ref(std::string_view, std::uint64_t), Config::callback_storage> session_source_;
