@@ -15,12 +15,14 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,10 +35,16 @@
 #include "options.hpp"
 #include "status.hpp"
 #include "test_pattern.hpp"
+#include "v4l2_source.hpp"
 
 namespace {
 
-using server_t = rtsp::rtsp_server;
+// A host has the memory for more viewers than default_config's 8 (the benchmarks use 32).
+struct serve_config : rtsp::default_config {
+    static constexpr std::size_t max_connections = 64;
+    static constexpr std::size_t max_sessions = 64;
+};
+using server_t = rtsp::basic_rtsp_server<serve_config>;
 
 // The signal handler's only way to the server: stop() is one relaxed atomic store.
 std::atomic<server_t*> g_server{nullptr};
@@ -128,6 +136,7 @@ struct frame_feed {
     std::optional<rtsp_serve::test_pattern> pattern;
     std::optional<rtsp_serve::jpeg_dir_source> dir;
     std::optional<rtsp_serve::mjpeg_file_source> mjpeg;
+    std::optional<rtsp_serve::v4l2::capture> camera;
     std::uint64_t frame_number = 0;
     bool exhausted = false;  // a file source has nothing left it can send
 
@@ -143,6 +152,11 @@ struct frame_feed {
         case rtsp_serve::source_kind::mjpeg_file:
             if (auto v = mjpeg->next()) return *v;
             break;
+        case rtsp_serve::source_kind::v4l2: {
+            auto f = camera->next();  // no_frame between camera frames is normal
+            if (camera->failure().empty()) return f;
+            break;
+        }
         }
         exhausted = true;
         return rtsp::no_frame;
@@ -209,6 +223,30 @@ int main(int argc, char** argv) {
         description = "motion JPEG from " + opt.source_arg;
         break;
     }
+    case source_kind::v4l2: {
+        // A camera that cannot be used is exit 1: the command line was fine, the device is not.
+        if (opt.list_formats) {
+            v4l2::posix_device dev;
+            auto r = v4l2::list_formats(dev, opt.source_arg);
+            if (r.index() == 1) {
+                std::fprintf(stderr, "rtsp-serve: %s\n", std::get<1>(r).c_str());
+                return 1;
+            }
+            write_out(stdout, std::get<0>(r));
+            return 0;
+        }
+        v4l2::request want{opt.width, opt.height, opt.fps};
+        auto r = v4l2::capture::open(std::make_unique<v4l2::posix_device>(), opt.source_arg, want);
+        if (r.index() == 1) {
+            std::fprintf(stderr, "rtsp-serve: %s\n", std::get<1>(r).c_str());
+            return 1;
+        }
+        feed.camera.emplace(std::move(std::get<0>(r)));
+        const auto& g = feed.camera->format();
+        description = "camera " + opt.source_arg + ": " + g.describe() +
+                      (g.mjpeg() ? ", sent without re-encoding" : ", encoded at quality " + std::to_string(opt.quality));
+        break;
+    }
     }
 
     rtsp::server_options so;
@@ -216,6 +254,8 @@ int main(int argc, char** argv) {
     if (!opt.bound_to_any()) so.bind = opt.bind;
     so.max_fps = opt.fps;  // paces every source: the pattern's rate, file frames per second
     so.session_name = "rtsp-serve";
+    so.username = opt.user;  // Digest MD5 on every request but OPTIONS; opt outlives the server
+    so.password = opt.password;
     // The size for SDP's a=x-dimensions, needed when a side exceeds 2040 (RFC 2435's limit).
     if (opt.source == source_kind::pattern) {
         so.width = opt.width;
@@ -226,6 +266,13 @@ int main(int argc, char** argv) {
     } else if (feed.mjpeg) {
         so.width = feed.mjpeg->width();
         so.height = feed.mjpeg->height();
+    } else if (feed.camera) {
+        so.width = static_cast<std::uint16_t>(feed.camera->format().width);
+        so.height = static_cast<std::uint16_t>(feed.camera->format().height);
+        // The camera sets the pace: ask it for a frame at twice its rate, so a frame waits at
+        // most half an interval and a poll landing just before a frame does not halve the rate.
+        const std::uint32_t cam = feed.camera->format().fps_rounded();
+        so.max_fps = std::min<std::uint32_t>(max_fps, 2 * (cam != 0 ? cam : opt.fps));
     }
 
     server_t server(so);
@@ -295,8 +342,8 @@ int main(int argc, char** argv) {
     const bool v6 = !opt.bound_to_any() && opt.bind.is_v6();
     const std::string host = opt.bound_to_any() ? "127.0.0.1" : opt.bind_text;
     const std::string url = url_for(host, v6, server.port(), opt.path);
-    std::string banner = "rtsp-serve " RTSP_VERSION_STRING ": streaming " + description + " at " +
-                         std::to_string(opt.fps) + " fps\n";
+    std::string banner = "rtsp-serve " RTSP_VERSION_STRING ": streaming " + description +
+                         (feed.camera ? std::string() : " at " + std::to_string(opt.fps) + " fps") + "\n";
     banner += "  open  " + url + "\n";
     if (opt.bound_to_any())
         for (const auto& a : other_ipv4_addresses()) {
@@ -320,6 +367,11 @@ int main(int argc, char** argv) {
     while (server.running() && !g_signalled) {
         if (auto r = server.poll(100'000); !r) {
             con.warn("server stopped: " + std::string(rtsp::to_string(r.error())));
+            exit_code = 1;
+            break;
+        }
+        if (feed.camera && !feed.camera->failure().empty()) {
+            con.warn(feed.camera->failure());
             exit_code = 1;
             break;
         }

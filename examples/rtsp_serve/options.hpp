@@ -25,6 +25,7 @@ enum class source_kind : std::uint8_t {
     pattern,     ///< the built-in moving test pattern, encoded at --quality
     jpeg_dir,    ///< a folder of .jpg/.jpeg files, sent as they are
     mjpeg_file,  ///< one file of concatenated JPEGs, sent as they are
+    v4l2,        ///< a V4L2 webcam: MJPEG sent as is, YUYV encoded at --quality
 };
 
 inline constexpr std::uint16_t default_port = 8554;
@@ -49,6 +50,9 @@ struct options {
     bool quiet = false;                  ///< no status display, no client log lines
     bool verbose = false;                ///< log every RTSP request and response line
     bool help = false;                   ///< --help: print usage and exit 0
+    bool list_formats = false;           ///< --list-formats: print the v4l2 device's formats, exit
+    std::string user;                    ///< --user: Digest credentials (with --password)
+    std::string password;
 
     [[nodiscard]] bool bound_to_any() const noexcept { return bind_text.empty(); }
 };
@@ -149,6 +153,10 @@ inline parse_outcome parse_options(const std::vector<std::string_view>& args) {
             if (!flag(o.help)) return error(std::string(name) + " takes no value");
             continue;
         }
+        if (name == "--list-formats") {
+            if (!flag(o.list_formats)) return error("--list-formats takes no value");
+            continue;
+        }
         if (name == "--quiet" || name == "-q") {
             if (!flag(o.quiet)) return error(std::string(name) + " takes no value");
             continue;
@@ -159,7 +167,8 @@ inline parse_outcome parse_options(const std::vector<std::string_view>& args) {
         }
 
         static constexpr std::string_view with_value[] = {"--port", "--bind", "--path", "--fps",
-                                                          "--quality", "--size", "--source"};
+                                                          "--quality", "--size", "--source",
+                                                          "--user", "--password"};
         bool known = false;
         for (auto k : with_value) known = known || name == k;
         if (!known) {
@@ -221,6 +230,16 @@ inline parse_outcome parse_options(const std::vector<std::string_view>& args) {
                 return error("--size " + v + ": the width must be even");
             o.width = static_cast<std::uint16_t>(w);
             o.height = static_cast<std::uint16_t>(h);
+        } else if (name == "--user" || name == "--password") {
+            // Both end up inside quoted strings of the Digest exchange and in MD5 input.
+            if (value.empty() || value.size() > 64)
+                return error(n + " must be 1 to 64 characters");
+            for (char ch : value)
+                if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f || ch == '"' || ch == '\\' ||
+                    (name == "--user" && ch == ':'))
+                    return error(n + " must not contain control characters, quotes or backslashes" +
+                                 std::string(name == "--user" ? " (or ':')" : ""));
+            (name == "--user" ? o.user : o.password) = v;
         } else if (name == "--source") {
             if (value == "pattern") {
                 o.source = source_kind::pattern;
@@ -233,11 +252,19 @@ inline parse_outcome parse_options(const std::vector<std::string_view>& args) {
                 o.source = source_kind::mjpeg_file;
                 o.source_arg = v.substr(11);
                 if (o.source_arg.empty()) return error("--source mjpeg-file: needs a file, e.g. mjpeg-file:clip.mjpeg");
+            } else if (value.starts_with("v4l2:")) {
+                o.source = source_kind::v4l2;
+                o.source_arg = v.substr(5);
+                if (o.source_arg.empty()) return error("--source v4l2: needs a device, e.g. v4l2:/dev/video0");
             } else {
-                return error("--source must be pattern, jpeg-dir:DIR or mjpeg-file:FILE, not '" + v + "'");
+                return error("--source must be pattern, jpeg-dir:DIR or mjpeg-file:FILE (or v4l2:/dev/videoN), not '" + v + "'");
             }
         }
     }
+    if (o.user.empty() != o.password.empty())
+        return error("--user and --password go together (Digest authentication needs both)");
+    if (o.list_formats && o.source != source_kind::v4l2)
+        return error("--list-formats needs --source v4l2:/dev/videoN");
     if (o.quiet && o.verbose) return error("--quiet and --verbose cannot be used together");
     return o;
 }
@@ -264,10 +291,12 @@ Options:
   --port N          RTSP TCP port, 1..65535 (default 8554)
   --bind ADDR       listen on this IPv4/IPv6 address only (default: every address)
   --path /P         stream path; clients open rtsp://HOST:PORT/P (default /)
-  --fps N           frames per second, 1..1000: the pattern's rate, and how fast
-                    file frames are served (default 30)
-  --quality N       JPEG quality of the test pattern, 1..100 (default 90)
-  --size WxH        test pattern size, up to 4096x4096, even width (default 1280x720)
+  --fps N           frames per second, 1..1000: the pattern's rate, how fast
+                    file frames are served, the rate asked of a webcam (default 30)
+  --quality N       JPEG quality of the test pattern and of YUYV webcam frames,
+                    1..100 (default 90)
+  --size WxH        test pattern size, or the size asked of a webcam, up to
+                    4096x4096, even width (default 1280x720)
   --source S        what to stream (default pattern):
                       pattern           moving colour bars, a bouncing box, a frame
                                         counter and a clock, to judge smoothness
@@ -276,6 +305,16 @@ Options:
                                         sent without re-encoding
                       mjpeg-file:FILE   concatenated JPEGs (e.g. ffmpeg -f mjpeg),
                                         looping, sent without re-encoding
+                      v4l2:/dev/videoN  a Linux webcam: MJPEG sent without
+                                        re-encoding, else YUYV encoded at --quality;
+                                        --size and --fps are asked of the driver and
+                                        the granted values printed
+  --list-formats    with --source v4l2:DEV, list the camera's formats, sizes
+                    and frame rates, then exit
+  --user U          require RTSP Digest authentication as user U (with --password);
+                    clients open rtsp://U:P@HOST:PORT/P
+  --password P      the password for --user (visible in the process list: use a
+                    throwaway one)
   --quiet, -q       no status display
   --verbose, -v     log every RTSP request and response line
   --help, -h        this text
@@ -294,6 +333,10 @@ Examples:
   rtsp-serve --source mjpeg-file:clip.mjpeg --fps 25
       a video converted to motion JPEG that RTP can carry (4:2:0, standard
       Huffman tables: without -huffman default every frame would be skipped)
+  rtsp-serve --source v4l2:/dev/video0 --list-formats
+      what the webcam offers
+  rtsp-serve --source v4l2:/dev/video0 --size 1280x720 --fps 30 --path /cam
+      the webcam at rtsp://127.0.0.1:8554/cam
   rtsp-serve --bind 127.0.0.1 --verbose
       local clients only, with the RTSP dialogue printed
 

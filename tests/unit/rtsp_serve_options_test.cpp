@@ -168,6 +168,25 @@ TEST_CASE("rtsp-serve options: every bad command line gives a message", "[rtsp_s
     }
 }
 
+TEST_CASE("rtsp-serve options: --user and --password", "[rtsp_serve][options]") {
+    const options none = parse_ok({});
+    CHECK(none.user.empty());
+    CHECK(none.password.empty());
+    const options o = parse_ok({"--user", "alice", "--password=pa ss:w0rd!"});
+    CHECK(o.user == "alice");
+    CHECK(o.password == "pa ss:w0rd!");
+    CHECK(parse_error({"--user", "alice"}).find("--user and --password go together") != std::string::npos);
+    CHECK(parse_error({"--password", "x"}).find("--user and --password go together") != std::string::npos);
+    CHECK(parse_error({"--user", "", "--password", "x"}).find("1 to 64") != std::string::npos);
+    CHECK(parse_error({"--user", "a:b", "--password", "x"}).find("(or ':')") != std::string::npos);
+    CHECK(parse_error({"--user", "a", "--password", "x\"y"}).find("quotes") != std::string::npos);
+    CHECK(parse_error({"--user", "a", "--password", "x\ty"}).find("control") != std::string::npos);
+    CHECK(parse_error({"--user", "a", "--password", std::string_view("0123456789012345678901234567890123456789"
+                                                                     "0123456789012345678901234"), }).find("1 to 64") !=
+          std::string::npos);
+    CHECK(parse_error({"--user"}).find("--user needs a value") != std::string::npos);
+}
+
 TEST_CASE("rtsp-serve options: URL formatting", "[rtsp_serve][options]") {
     CHECK(url_for("127.0.0.1", false, 8554, "/") == "rtsp://127.0.0.1:8554/");
     CHECK(url_for("::1", true, 554, "/cam") == "rtsp://[::1]:554/cam");
