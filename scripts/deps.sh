@@ -13,6 +13,7 @@
 #   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good ffmpeg
 #                                             tests/interop: real RTSP clients
 #   libjpeg-turbo-progs                       tests/interop: cjpeg makes 4:2:2 and restart JPEGs
+#   python3-gi gir1.2-gst-rtsp-server-1.0     tests/relay: gst-rtsp-server relaying our stream
 #   clang libclang-rt-14-dev                  tests/fuzz: libFuzzer
 
 RTSP_DEPS=(
@@ -23,6 +24,7 @@ RTSP_DEPS=(
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good ffmpeg
   libjpeg-turbo-progs
+  python3-gi gir1.2-gst-rtsp-server-1.0
   clang libclang-rt-14-dev
 )
 
