@@ -27,6 +27,7 @@
 #include <span>
 #include <string_view>
 
+#include "rtsp/protocol/detail/slice.hpp"
 #include "rtsp/detail/ascii.hpp"
 
 namespace rtsp {
@@ -279,13 +280,13 @@ namespace detail {
     while (i < h.size() && detail::auth_space(h[i])) ++i;
     std::size_t scheme_start = i;
     while (i < h.size() && !detail::auth_space(h[i])) ++i;
-    std::string_view scheme = h.substr(scheme_start, i - scheme_start);
+    std::string_view scheme = detail::slice(h, scheme_start, i - scheme_start);
     if (scheme.empty()) return failed(auth_error::empty);
     while (i < h.size() && detail::auth_space(h[i])) ++i;
     std::size_t used = 0;  // scratch bytes taken
 
     if (iequals(scheme, "Basic")) {
-        std::string_view token = h.substr(i);
+        std::string_view token = detail::slice(h, i);
         while (!token.empty() && detail::auth_space(token.back())) token.remove_suffix(1);
         if (token.empty()) return failed(auth_error::bad_base64);
         if (token.size() > max_auth_field) return failed(auth_error::field_too_long);
@@ -298,8 +299,8 @@ namespace detail {
         const auto colon = creds.find(':');
         if (colon == std::string_view::npos) return failed(auth_error::bad_base64);
         out.value.scheme = auth_scheme::basic;
-        out.value.username = creds.substr(0, colon);
-        out.value.password = creds.substr(colon + 1);
+        out.value.username = detail::slice(creds, 0, colon);
+        out.value.password = detail::slice(creds, colon + 1);
         return out;
     }
     if (!iequals(scheme, "Digest")) return failed(auth_error::unsupported_scheme);
@@ -313,7 +314,7 @@ namespace detail {
         if (i == h.size()) break;
         const std::size_t name_start = i;
         while (i < h.size() && h[i] != '=' && h[i] != ',' && !detail::auth_space(h[i]) && h[i] != '"') ++i;
-        std::string_view name = h.substr(name_start, i - name_start);
+        std::string_view name = detail::slice(h, name_start, i - name_start);
         if (name.empty()) return failed(auth_error::bad_syntax);
         if (name.size() > max_auth_name) return failed(auth_error::field_too_long);
         while (i < h.size() && detail::auth_space(h[i])) ++i;
@@ -333,7 +334,7 @@ namespace detail {
                 ++i;
             }
             if (i >= h.size()) return failed(auth_error::unbalanced_quote);
-            std::string_view raw = h.substr(start, i - start);
+            std::string_view raw = detail::slice(h, start, i - start);
             ++i;  // closing quote
             if (raw.size() > max_auth_field) return failed(auth_error::field_too_long);
             if (escaped) {  // quoted-pair: copy without the backslashes
@@ -353,7 +354,7 @@ namespace detail {
                 if (h[i] == '"' || h[i] == '=') return failed(auth_error::bad_syntax);
                 ++i;
             }
-            value = h.substr(start, i - start);
+            value = detail::slice(h, start, i - start);
             if (value.size() > max_auth_field) return failed(auth_error::field_too_long);
         }
         while (i < h.size() && detail::auth_space(h[i])) ++i;
@@ -493,8 +494,8 @@ enum class nonce_status : std::uint8_t { valid, stale, invalid };
         else return nonce_status::invalid;
         issued = (issued << 4) | v;
     }
-    const md5_hex mac = to_hex(hmac_md5(key, nonce.substr(0, 16)));
-    if (!constant_time_equal(mac.view(), nonce.substr(16))) return nonce_status::invalid;
+    const md5_hex mac = to_hex(hmac_md5(key, detail::slice(nonce, 0, 16)));
+    if (!constant_time_equal(mac.view(), detail::slice(nonce, 16))) return nonce_status::invalid;
     if (issued > now_s) return nonce_status::invalid;
     return now_s - issued > lifetime_s ? nonce_status::stale : nonce_status::valid;
 }
