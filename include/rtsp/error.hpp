@@ -41,6 +41,7 @@ enum class errc : std::uint8_t {
     jpeg_bad_quant_table,       ///< DQT with a table id > 3 or a bad precision nibble
     jpeg_bad_restart_interval,  ///< DRI segment of the wrong length
     jpeg_too_large,             ///< scan larger than RFC 2435's 24-bit fragment offset allows
+    jpeg_scan_too_short,        ///< the scan cannot hold the MCUs its frame header claims
 
     // --- RTP / RFC 2435 packetizer -------------------------------------------------------
     mtu_too_small,          ///< the MTU leaves no room for scan data after the headers
@@ -104,6 +105,7 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::jpeg_bad_quant_table: return "JPEG quantization table segment is invalid";
     case errc::jpeg_bad_restart_interval: return "JPEG restart interval segment is invalid";
     case errc::jpeg_too_large: return "JPEG scan exceeds the 16 MiB RFC 2435 limit";
+    case errc::jpeg_scan_too_short: return "JPEG scan too short for the frame size it declares";
     case errc::mtu_too_small: return "MTU too small for the RTP/JPEG headers";
     case errc::rtcp_malformed: return "malformed RTCP packet";
     case errc::rtp_malformed: return "malformed RTP packet";

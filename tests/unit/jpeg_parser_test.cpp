@@ -291,15 +291,21 @@ TEST_CASE("parse: 2040x2040 (the RFC 2435 maximum) and larger headers", "[jpeg][
     CHECK(r->type == 65);
     CHECK(r->scan.size() == expected_scan(j).size());
 
-    // 65535x65535 with a tiny scan: structurally valid; size policy is the packetizer's.
+    // 65535x65535 over a tiny scan: the scan cannot hold 16.7 million MCUs, and a receiver
+    // would allocate the declared 12 GiB frame. Refused.
     auto big = small_jpeg();
     const auto sof = find(big, 0xC0);
     set_be16(big, sof.at + sof_width, 65535);
     set_be16(big, sof.at + sof_height, 65535);
-    const auto rb = parse(big);
-    REQUIRE(rb);
-    CHECK(rb->width == 65535);
-    CHECK(rb->height == 65535);
+    CHECK(parse(big).error() == rtsp::errc::jpeg_scan_too_short);
+
+    // The bound is tight enough to be honest: a real all-gray 4:2:0 frame (the cheapest content
+    // there is) still parses.
+    rtsp::test::rgb_image gray{256, 256, std::vector<std::uint8_t>(256 * 256 * 3, 128)};
+    const auto flat = encode_jpeg(gray, {.quality = 10});
+    const auto rf = parse(flat);
+    REQUIRE(rf);
+    CHECK(rf->scan.size() * 8 >= (256 / 16) * (256 / 16) * 32u);
 }
 
 TEST_CASE("parse: 16-bit DQT tables are passed through as 128-byte views", "[jpeg][parser]") {

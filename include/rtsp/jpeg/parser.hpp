@@ -25,6 +25,8 @@
 //  - SOS component ids must repeat the SOF's in order (else jpeg_bad_segment); Ss/Se/Ah/Al
 //    other than 0/63/0/0 is invalid for SOF0 (jpeg_bad_segment).
 //  - EOI before any SOS -> jpeg_bad_segment; data ending before EOI -> jpeg_truncated.
+//  - A scan shorter than the least the declared number of MCUs can take (all-zero blocks with
+//    the standard tables) -> jpeg_scan_too_short: the frame header lies about its size.
 //  - After the scan (FF00 stuffing and RST0-7 belong to it): EOI ends the frame and anything
 //    after it is ignored. SOS, or a table/misc segment (DHT, DQT, DRI, DAC, APPn, COM), which
 //    may legally appear only between scans -> jpeg_multiple_scans. Any other marker (DNL, SOI,
@@ -265,6 +267,18 @@ constexpr result<frame> parse(std::span<const std::byte> jpeg) noexcept {
                                                        : errc::jpeg_bad_segment);
     }
     if (scan_end - scan_begin > max_scan_size) return fail(errc::jpeg_too_large);
+    // A header whose size the scan cannot possibly cover (e.g. a 320x240 scan under a
+    // 65535x65535 SOF) would make every receiver allocate the declared frame (12 GiB) to decode
+    // garbage. With the standard Huffman tables an all-zero block still costs 6 bits (luma DC
+    // "00" + EOB "1010") or 4 bits (chroma "00" + "00"), so an MCU needs at least 20 bits (4:2:2:
+    // 2 luma + 2 chroma blocks) or 32 bits (4:2:0: 4 + 2).
+    {
+        const bool is420 = sof.luma_sampling == 0x22;
+        const std::uint64_t mcus = ((std::uint64_t{sof.width} + 15) / 16) *
+                                   ((std::uint64_t{sof.height} + (is420 ? 15u : 7u)) / (is420 ? 16u : 8u));
+        const std::uint64_t min_bits = mcus * (is420 ? 32u : 20u);
+        if (std::uint64_t{scan_end - scan_begin} * 8u < min_bits) return fail(errc::jpeg_scan_too_short);
+    }
 
     frame f;
     f.width = sof.width;
