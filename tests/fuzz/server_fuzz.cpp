@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: MIT
+// server_fuzz.cpp - libFuzzer target for the whole server (rtsp::basic_server) driven through
+// the in-memory fake network of tests/support/fake_network.hpp, with a manual clock.
+//
+// The input is a little program for a crowd of clients. The first byte picks the server build
+// (default_config over a byte-stream network, or embedded_config over a network that takes
+// each stream send whole or not at all, up to 1400 bytes, like the WINC1500) and options; then
+// each operation is one byte followed by its arguments, read front to back:
+//   0 connect          1 raw bytes on a connection     2 a request built from pieces
+//   3 poll             4 advance the clock, poll       5 peer closes / resets a connection
+//   6 throttle reads   7 RTCP datagram to the server   8 '$' interleaved frame
+//   9 UDP send budget 10 change what the frame source returns  11 shutdown()
+// Requests are assembled from real pieces (methods, URLs, Transport forms of FFmpeg, GStreamer
+// and VLC, Session ids the server handed out, Digest answers to the server's last challenge
+// computed by the harness) or raw input, so the fuzzer reaches PLAY, streaming, slow readers,
+// authentication and teardown, not only the request parser's error paths.
+//
+// After every operation it checks what the server promises whatever the clients do:
+//  - each connection's output is a sequence of well-formed RTSP responses (status line,
+//    headers, CSeq, Content-Length body) and '$' frames holding one RTP (v2, PT 26) or RTCP
+//    (our own parser accepts it) packet of at most the MTU;
+//  - on the WINC1500-like network no stream send exceeds 1400 bytes;
+//  - UDP datagrams fit the MTU, are RTP or valid RTCP, and go only to hosts that connected
+//    (never to a `destination=` elsewhere);
+//  - with authentication on, no session is set up unless the harness sent the password, and
+//    every Digest challenge names the realm before the nonce;
+//  - session_count() <= capacity and equals the sessions set up and not yet torn down;
+//    setup/play/pause/teardown callbacks name live sessions, teardown fires exactly once per
+//    session, including at shutdown() and destruction;
+//  - poll() never fails, nothing crashes, nothing hangs (every operation is bounded).
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rtsp/protocol/auth.hpp>
+#include <rtsp/rtp/header.hpp>
+#include <rtsp/rtp/rtcp.hpp>
+#include <rtsp/server.hpp>
+
+#include "fake_network.hpp"
+#include "fuzz_check.hpp"
+#include "jpeg_codec.hpp"
+
+using namespace rtsp;
+
+namespace {
+
+// RTSP_FUZZ_TRACE=1 ./fuzz_server crash-... prints the operations, requests, callbacks and
+// the server's log, to see what a crashing input did.
+const bool trace = std::getenv("RTSP_FUZZ_TRACE") != nullptr;
+
+/// Reads the program front to back; past the end everything reads as 0.
+struct reader {
+    const std::uint8_t* p;
+    std::size_t n;
+    [[nodiscard]] bool done() const { return n == 0; }
+    std::uint8_t u8() {
+        if (n == 0) return 0;
+        --n;
+        return *p++;
+    }
+    std::uint16_t u16() { return static_cast<std::uint16_t>((u8() << 8) | u8()); }
+    std::string str8() {  // length byte, then that many bytes (fewer at the end of input)
+        std::size_t len = u8();
+        if (len > n) len = n;
+        std::string s(reinterpret_cast<const char*>(p), len);
+        p += len;
+        n -= len;
+        return s;
+    }
+};
+
+/// The WINC1500-like network, asserting that the server never hands it more than it takes.
+class checked_packet_network : public test::fake_packet_network {
+public:
+    using fake_packet_network::fake_packet_network;
+    result<std::size_t> send(connection c, buffer_sequence data) {
+        std::size_t total = 0;
+        for (auto piece : data) total += piece.size();
+        FUZZ_CHECK(total <= stream_send_limit);
+        return fake_packet_network::send(c, data);
+    }
+};
+static_assert(Network<checked_packet_network>);
+
+/// Frames made once: the same bytes every run, so a crash reproduces from its input alone.
+struct frames {
+    std::vector<std::byte> small = test::encode_jpeg(test::make_test_image(64, 48));
+    std::vector<std::byte> restart = [] {
+        test::encode_options o;
+        o.chroma = test::sampling::s422;
+        o.restart_interval = 2;
+        return test::encode_jpeg(test::make_test_image(96, 64, 2), o);
+    }();
+    std::vector<std::byte> wide = test::encode_jpeg(test::make_test_image(2056, 8, 3));  // > 2040
+    std::vector<std::byte> progressive = [] {
+        test::encode_options o;
+        o.progressive = true;
+        return test::encode_jpeg(test::make_test_image(32, 32, 4), o);
+    }();
+};
+const frames& the_frames() {
+    static const frames f;
+    return f;
+}
+
+constexpr std::string_view methods[] = {"OPTIONS", "DESCRIBE", "SETUP", "PLAY", "PAUSE",
+                                        "TEARDOWN", "GET_PARAMETER", "SET_PARAMETER", "ANNOUNCE",
+                                        "RECORD", "REDIRECT", "FOO", "options"};
+constexpr std::string_view urls[] = {"rtsp://127.0.0.1:8554/cam", "rtsp://127.0.0.1:8554/cam/track1",
+                                     "rtsp://127.0.0.1:8554/cam/", "/cam/track1", "/cam2/track1",
+                                     "rtsp://[::1]:8554/cam2", "*", "rtsp://h/cam/../x",
+                                     "rtsp://user:pw@127.0.0.1/cam/track1?x=1#f"};
+constexpr std::string_view transports[] = {
+    "RTP/AVP/UDP;unicast;client_port=21014-21015",                                 // FFmpeg
+    "RTP/AVP;unicast;client_port=40950-40951;mode=play,RTP/AVP/TCP;unicast;interleaved=0-1;mode=play",  // GStreamer
+    "RTP/AVP;unicast;client_port=56404-56405",                                     // VLC
+    "RTP/AVP/TCP;unicast;interleaved=0-1",
+    "RTP/AVP/TCP;unicast;interleaved=2-3",
+    "RTP/AVP/TCP;unicast",
+    "RTP/AVP;unicast;client_port=5000-5001;destination=10.0.0.9",
+    "RTP/AVP;unicast;client_port=5000-5001;destination=127.0.0.1",
+    "RTP/AVP;multicast",
+    "RTP/AVP;unicast;client_port=0-1",
+    "RTP/AVP/TCP;unicast;interleaved=254-255",
+};
+const net::address peers[] = {
+    net::address::v4(127, 0, 0, 1, 40000), net::address::v4(127, 0, 0, 2, 40001),
+    net::address::v4(192, 168, 1, 9, 40002), net::address::v4(127, 0, 0, 1, 40003)};
+
+/// A valid RTCP receiver report (RR + SDES CNAME) with the given SSRC.
+std::string receiver_report(std::uint32_t ssrc) {
+    std::string s = {'\x80', '\xC9', '\x00', '\x01'};
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>(ssrc >> (8 * i)));
+    s += std::string{'\x81', '\xCA', '\x00', '\x03'};
+    for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>(ssrc >> (8 * i)));
+    s += std::string{'\x01', '\x03', 'a', 'b', 'c', '\x00', '\x00', '\x00'};
+    return s;
+}
+
+std::vector<std::byte> to_bytes(std::string_view s) {
+    std::vector<std::byte> v(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) v[i] = std::byte(static_cast<unsigned char>(s[i]));
+    return v;
+}
+
+/// One RTP or RTCP packet the server sent (in a datagram or a '$' frame).
+void check_media_packet(std::span<const std::byte> pkt, std::size_t mtu) {
+    FUZZ_CHECK(pkt.size() <= mtu);
+    FUZZ_CHECK(pkt.size() >= 8);
+    const auto pt = std::to_integer<std::uint8_t>(pkt[1]);
+    if ((pt & 0x7F) == rtp::payload_type_jpeg) {
+        const auto h = rtp::read(pkt);
+        FUZZ_CHECK(h && h->hdr.payload_type == rtp::payload_type_jpeg);
+        FUZZ_CHECK(h->payload.size() >= 8);  // at least the RFC 2435 main header
+    } else {
+        FUZZ_CHECK(rtcp::parse(pkt).has_value());
+    }
+}
+
+template <class Net, class Config>
+struct harness {
+    using server_t = basic_server<Net, test::manual_clock, test::counter_random, no_encoder, Config>;
+    static constexpr std::size_t frame_mtu = Config::mtu - 4;  // RTP packets leave room for '$'
+
+    // Declared before the server: its destructor tears sessions down and calls back into these.
+    test::fake_world world;
+    std::uint64_t now = 1'000'000;
+    std::set<std::uint64_t> live;          // sessions set up and not torn down
+    std::uint64_t setups = 0, teardowns = 0;
+    std::vector<std::string> session_ids;  // Session ids seen in responses (hex, as sent)
+    std::set<std::string> hosts;           // hosts that connected: the only RTP destinations
+    std::vector<std::string> pending;      // per connection: output not yet parsed
+    std::vector<bool> unsure_cseq;         // per connection: a request without CSeq was sent
+    bool auth_on = false;                  // the server asks for admin:pw
+    bool credentials_sent = false;         // a request carried credentials the harness computed
+    std::string last_nonce;                // from the last WWW-Authenticate: Digest challenge
+    bool last_request_clean = false;
+    int source_mode = 0;
+    std::vector<std::byte> mutated;        // source_mode 3: a damaged JPEG from the input
+    std::vector<std::byte> current;        // what the source returned last (alive until next call)
+    server_t server;
+
+    explicit harness(server_options o)
+        : auth_on(!o.username.empty()), server(o, Net(&world), test::manual_clock{&now}) {
+        server.register_setup_cb([this](std::string_view, std::uint64_t id) {
+            if (trace) std::fprintf(stderr, "  setup %016llX\n", static_cast<unsigned long long>(id));
+            // Without the password nobody gets a session (MD5 is beyond the fuzzer's reach).
+            FUZZ_CHECK(!auth_on || credentials_sent);
+            FUZZ_CHECK(live.insert(id).second);  // a new session, never an existing id
+            ++setups;
+        });
+        server.register_play_cb([this](std::string_view, std::uint64_t id) { FUZZ_CHECK(live.count(id) == 1); });
+        server.register_pause_cb([this](std::string_view, std::uint64_t id) { FUZZ_CHECK(live.count(id) == 1); });
+        server.register_teardown_cb([this](std::string_view, std::uint64_t id) {
+            if (trace) std::fprintf(stderr, "  teardown %016llX\n", static_cast<unsigned long long>(id));
+            FUZZ_CHECK(live.erase(id) == 1);  // exactly once per session
+            ++teardowns;
+        });
+        server.register_log_cb([](log_level, std::string_view line) {
+            FUZZ_CHECK(!line.empty());
+            if (trace) std::fprintf(stderr, "  log: %.*s\n", static_cast<int>(line.size()), line.data());
+        });
+        server.set_source([this](std::string_view path) -> frame_ref {
+            FUZZ_CHECK(!path.empty() && path.front() == '/');
+            const auto& f = the_frames();
+            switch (source_mode) {
+            case 0: current = f.small; break;
+            case 1: current = f.restart; break;
+            case 2: current = f.wide; break;
+            case 3: current = mutated; break;
+            case 4: return no_frame;
+            case 5: {  // pixels: refused by no_encoder, counted, the stream goes on
+                static const std::byte px[16 * 16 * 3] = {};
+                return image_view{std::span<const std::byte>(px), 16, 16};
+            }
+            case 6: current.assign(f.small.begin(), f.small.begin() + static_cast<std::ptrdiff_t>(f.small.size() / 2)); break;
+            default: current = f.progressive; break;
+            }
+            return jpeg_view{std::span<const std::byte>(current)};
+        });
+    }
+
+    void poll(int n = 1) {
+        for (int i = 0; i < n; ++i) FUZZ_CHECK(server.poll(0).has_value());
+    }
+
+    int pick_conn(reader& in) const {
+        if (world.conns.empty()) return -1;
+        return static_cast<int>(in.u8() % world.conns.size());
+    }
+
+    std::string request(reader& in) {
+        const std::uint8_t m = in.u8(), u = in.u8(), s = in.u8(), t = in.u8(), extra = in.u8();
+        // Only a request made of known pieces surely carries a well-formed CSeq.
+        last_request_clean = u < 0xF0 && s < 0xF0 && t < 0xF0 && (extra & 0x13) == 0;
+        std::string text;
+        text += methods[(m & 0x0F) % std::size(methods)];
+        text += ' ';
+        if (u >= 0xF0) text += in.str8();
+        else text += urls[u % std::size(urls)];
+        text += " RTSP/1.0\r\n";
+        if ((extra & 0x10) == 0) text += "CSeq: " + std::to_string(m) + "\r\n";
+        if (s != 0) {
+            std::string id;
+            if (s >= 0xF0) id = in.str8();
+            else if (!session_ids.empty()) id = session_ids[s % session_ids.size()];
+            if ((s & 0x40) != 0) std::transform(id.begin(), id.end(), id.begin(), ::tolower);
+            text += "Session: " + id + ((s & 0x20) != 0 ? ";timeout=60" : "") + "\r\n";
+        }
+        if (t != 0) {
+            text += "Transport: ";
+            text += t >= 0xF0 ? in.str8() : std::string(transports[t % std::size(transports)]);
+            text += "\r\n";
+        }
+        if ((extra & 0x01) != 0) text += in.str8() + "\r\n";  // any header line (or junk)
+        if ((extra & 0x08) != 0) text += "Require: implicit-play\r\n";
+        if ((extra & 0x40) != 0) text += credentials(methods[(m & 0x0F) % std::size(methods)], m >> 4);
+        std::string body;
+        if ((extra & 0x02) != 0) body = in.str8();
+        if (!body.empty() || (extra & 0x04) != 0)
+            text += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+        if ((extra & 0x20) != 0) text += "Content-Length: 100000\r\n";
+        text += "\r\n" + body;
+        return text;
+    }
+
+    /// An Authorization line for admin:pw answering the last challenge: Digest as VLC sends it
+    /// (no qop), as FFmpeg does (qop=auth), Basic, or Digest with a wrong password.
+    std::string credentials(std::string_view method, int form) {
+        std::string nonce = last_nonce.empty() ? std::string(48, '0') : last_nonce;
+        if ((form & 3) != 3) credentials_sent = true;  // the right password, in some form
+        if ((form & 3) == 2) return "Authorization: Basic YWRtaW46cHc=\r\n";  // admin:pw
+        const std::string uri = "rtsp://127.0.0.1:8554/cam";
+        protocol::authorization a;
+        a.username = "admin";
+        a.realm = "rtsp";
+        a.nonce = nonce;
+        a.uri = uri;
+        if ((form & 3) == 1) {
+            a.qop = "auth";
+            a.nc = "00000001";
+            a.cnonce = "0a4f113b";
+        }
+        const auto ha1 = protocol::digest_ha1("admin", "rtsp", (form & 3) == 3 ? "wrong" : "pw");
+        const auto resp = protocol::digest_response(a, method, ha1);
+        FUZZ_CHECK(resp.has_value());
+        std::string line = "Authorization: Digest username=\"admin\", realm=\"rtsp\", nonce=\"" + nonce +
+                           "\", uri=\"" + uri + "\", response=\"" + std::string(resp->view()) + "\"";
+        if ((form & 3) == 1) line += ", qop=auth, nc=00000001, cnonce=\"0a4f113b\"";
+        return line + "\r\n";
+    }
+
+    /// Parses the complete messages in each connection's new output; keeps an unfinished tail.
+    void check_output() {
+        pending.resize(world.conns.size());
+        unsure_cseq.resize(world.conns.size());
+        for (std::size_t c = 0; c < world.conns.size(); ++c) {
+            std::string& buf = pending[c];
+            buf += world.read(static_cast<int>(c));
+            std::size_t i = 0;
+            while (i < buf.size()) {
+                if (buf[i] == '$') {
+                    if (buf.size() - i < 4) break;
+                    const std::size_t len = (std::size_t(static_cast<unsigned char>(buf[i + 2])) << 8) |
+                                            static_cast<unsigned char>(buf[i + 3]);
+                    if (buf.size() - i - 4 < len) break;
+                    const auto* b = reinterpret_cast<const std::byte*>(buf.data() + i + 4);
+                    check_media_packet(std::span<const std::byte>(b, len), frame_mtu);
+                    i += 4 + len;
+                    continue;
+                }
+                FUZZ_CHECK(buf[i] == 'R');  // nothing but responses and '$' frames
+                const auto end = buf.find("\r\n\r\n", i);
+                if (end == std::string::npos) {
+                    FUZZ_CHECK(buf.size() - i < 4096);  // a response head is never this long
+                    break;
+                }
+                const std::string_view head(buf.data() + i, end - i);
+                FUZZ_CHECK(head.substr(0, 9) == "RTSP/1.0 " && head.size() >= 12);
+                const int status = (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0');
+                FUZZ_CHECK(status >= 200 && status <= 599);
+                FUZZ_CHECK(head.size() == 12 || head[12] == ' ' || head[12] == '\r');
+                std::size_t body = 0;
+                bool cseq = false;
+                for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;) {
+                    const auto next = head.find("\r\n", pos + 2);
+                    const auto line = head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
+                    const auto colon = line.find(':');
+                    FUZZ_CHECK(colon != std::string_view::npos && colon > 0);
+                    const auto name = line.substr(0, colon);
+                    auto value = line.substr(colon + 1);
+                    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+                    for (char ch : line) FUZZ_CHECK(ch != '\r' && ch != '\n' && ch != '\0');
+                    if (detail::iequals(name, "CSeq")) cseq = true;
+                    if (detail::iequals(name, "Content-Length")) {
+                        const auto n = detail::parse_unsigned<std::uint32_t>(value);
+                        FUZZ_CHECK(n.has_value());
+                        body = *n;
+                    }
+                    if (detail::iequals(name, "WWW-Authenticate") && value.substr(0, 7) == "Digest ") {
+                        const auto at = value.find("nonce=\"");
+                        FUZZ_CHECK(at != std::string_view::npos);
+                        FUZZ_CHECK(value.find("realm=") < at);  // realm before nonce (live555)
+                        last_nonce = std::string(value.substr(at + 7, value.find('"', at + 7) - at - 7));
+                    }
+                    if (detail::iequals(name, "Session")) {
+                        const auto id = value.substr(0, value.find(';'));
+                        FUZZ_CHECK(id.size() == 16);
+                        if (std::find(session_ids.begin(), session_ids.end(), id) == session_ids.end()) {
+                            session_ids.emplace_back(id);
+                            if (session_ids.size() > 8) session_ids.erase(session_ids.begin());
+                        }
+                    }
+                    pos = next;
+                }
+                if (!cseq && !unsure_cseq[c]) std::fprintf(stderr, "response without CSeq:\n%.*s\n", static_cast<int>(head.size()), head.data());
+                FUZZ_CHECK(cseq || unsure_cseq[c]);  // echoed whenever the request had one
+                if (buf.size() - (end + 4) < body) break;
+                FUZZ_CHECK(body <= 4096);
+                i = end + 4 + body;
+            }
+            buf.erase(0, i);
+        }
+        for (const auto& d : world.datagrams) {
+            check_media_packet(d.bytes, frame_mtu);
+            char host[net::max_host_text];
+            const std::size_t hn = net::format_host(d.to, std::span<char>(host));
+            FUZZ_CHECK(hosts.count(std::string(host, hn)) == 1);  // no reflection
+            FUZZ_CHECK(d.to.port != 0);
+        }
+        world.datagrams.clear();
+    }
+
+    void check_sessions() {
+        FUZZ_CHECK(server.session_count() <= Config::max_sessions);
+        FUZZ_CHECK(server.session_count() == live.size());
+        std::size_t seen = 0;
+        server.for_each_session([&](const session_info& s) {
+            FUZZ_CHECK(live.count(s.id) == 1);
+            FUZZ_CHECK(!s.path.empty() && s.path.size() <= Config::max_path_length);
+            ++seen;
+        });
+        FUZZ_CHECK(seen == live.size());
+    }
+
+    void run(reader& in) {
+        int connects = 0;
+        for (int op = 0; op < 512 && !in.done(); ++op) {
+            const int code = in.u8() % 12;
+            if (trace) std::fprintf(stderr, "op %d (t=%llu)\n", code, static_cast<unsigned long long>(now));
+            switch (code) {
+            case 0: {  // connect
+                if (connects++ >= 24) break;
+                const auto& peer = peers[in.u8() % std::size(peers)];
+                char host[net::max_host_text];
+                hosts.emplace(host, net::format_host(peer, std::span<char>(host)));
+                world.connect(peer);
+                break;
+            }
+            case 1: {  // raw bytes: split requests, garbage, '$' frames, slowloris
+                const int c = pick_conn(in);
+                const std::string bytes = in.str8();
+                if (c >= 0) {
+                    world.write(c, bytes);
+                    unsure_cseq.resize(world.conns.size());
+                    unsure_cseq[c] = true;
+                }
+                break;
+            }
+            case 2: {  // a request assembled from real pieces
+                const int c = pick_conn(in);
+                const std::string text = request(in);
+                if (trace) std::fprintf(stderr, "  conn %d <- %s\n", c, text.c_str());
+                if (c >= 0) {
+                    world.write(c, text);
+                    unsure_cseq.resize(world.conns.size());
+                    if (!last_request_clean) unsure_cseq[c] = true;
+                }
+                poll(2);
+                break;
+            }
+            case 3: poll(1 + in.u8() % 8); break;
+            case 4: {  // time passes: frame pacing, RTCP, request deadline, stalls, session timeout
+                static constexpr std::uint64_t steps_ms[] = {1, 40, 1000, 5100, 10100, 61000};
+                const std::uint8_t k = in.u8();
+                now += k >= 0xF0 ? std::uint64_t{in.u16()} * 10000u : steps_ms[k % std::size(steps_ms)] * 1000u;
+                poll(1);
+                break;
+            }
+            case 5: {  // the client goes away
+                const int c = pick_conn(in);
+                const std::uint8_t how = in.u8();
+                if (c >= 0) ((how & 1) ? world.conns[c].reset : world.conns[c].peer_closed) = true;
+                break;
+            }
+            case 6: {  // the client reads slowly, or not at all, or again
+                static constexpr std::size_t budgets[] = {0, 1, 13, 700, 1400, 5000};
+                const int c = pick_conn(in);
+                const std::uint8_t b = in.u8();
+                if (c >= 0)
+                    world.conns[c].send_budget = b >= 0xF0 ? static_cast<std::size_t>(-1) : budgets[b % std::size(budgets)];
+                break;
+            }
+            case 7: {  // an RTCP datagram: a report from a session's peer, or anything from anyone
+                const std::uint8_t who = in.u8(), kind = in.u8();
+                net::address from = peers[who % std::size(peers)];
+                std::uint16_t rtp_port = 0;
+                server.for_each_session([&](const session_info& s) {
+                    if (!s.tcp) rtp_port = s.peer.port;
+                });
+                if ((who & 0x80) != 0 && rtp_port) from = from.with_port(static_cast<std::uint16_t>(rtp_port + 1));
+                const std::string bytes = (kind & 1) ? in.str8() : receiver_report(kind * 0x01010101u);
+                world.rtcp_in.emplace_back(from, to_bytes(bytes));
+                if ((kind & 2) != 0) world.rtp_in.emplace_back(from, to_bytes(bytes));
+                poll(1);
+                break;
+            }
+            case 8: {  // an interleaved frame from the client (RTCP on the odd channel, or junk)
+                const int c = pick_conn(in);
+                const std::uint8_t ch = in.u8(), kind = in.u8();
+                const std::string payload = (kind & 1) ? in.str8() : receiver_report(kind);
+                std::string frame = {'$', static_cast<char>(ch), static_cast<char>(payload.size() >> 8),
+                                     static_cast<char>(payload.size() & 0xFF)};
+                if ((kind & 2) != 0) frame[2] = static_cast<char>(0xFF);  // claims more than it sends
+                if (c >= 0) world.write(c, frame + payload);
+                break;
+            }
+            case 9: {
+                static constexpr std::size_t budgets[] = {0, 1, 3, static_cast<std::size_t>(-1)};
+                world.datagram_budget = budgets[in.u8() % std::size(budgets)];
+                break;
+            }
+            case 10: {  // what the application gives next
+                source_mode = in.u8() % 8;
+                if (source_mode == 3) {  // a damaged JPEG: a few bytes of a valid one changed
+                    mutated = the_frames().small;
+                    const int flips = 1 + in.u8() % 4;
+                    for (int k = 0; k < flips; ++k) {
+                        const std::size_t pos = in.u16() % mutated.size();
+                        mutated[pos] = std::byte{in.u8()};
+                    }
+                    if ((in.u8() & 1) != 0) mutated.resize(in.u16() % mutated.size());
+                }
+                break;
+            }
+            case 11:
+                server.shutdown();  // every session torn down, sockets closed; poll() restarts
+                FUZZ_CHECK(live.empty() && server.session_count() == 0);
+                break;
+            }
+            check_output();
+            check_sessions();
+        }
+    }
+};
+
+template <class Net, class Config>
+void run_with(reader& in, server_options o) {
+    std::uint64_t setups = 0, teardowns = 0;
+    {
+        harness<Net, Config> h(o);
+        h.run(in);
+        setups = h.setups;
+        // Destroying the server tears down what is left; the callbacks still see the harness.
+        h.server.shutdown();
+        FUZZ_CHECK(h.live.empty());
+        teardowns = h.teardowns;
+    }
+    FUZZ_CHECK(setups == teardowns);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    (void)the_frames();  // encode the JPEGs once, outside the timed runs
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    reader in{data, size};
+    const std::uint8_t flags = in.u8();
+    server_options o;
+    o.port = 8554;
+    o.rtp_port = 50000;
+    o.allow_udp = (flags & 0x02) == 0;
+    o.allow_tcp = (flags & 0x04) == 0;
+    o.max_fps = (flags & 0x08) != 0 ? 25 : 0;
+    o.session_timeout_s = (flags & 0x10) != 0 ? 5 : 60;
+    if ((flags & 0x20) != 0) { o.width = 4000; o.height = 3000; }
+    if ((flags & 0x40) != 0) {  // authentication on: Digest, and Basic too with 0x80
+        o.username = "admin";
+        o.password = "pw";
+        o.allow_basic = (flags & 0x80) != 0;
+    }
+    if ((flags & 0x01) == 0)
+        run_with<test::fake_network, default_config>(in, o);
+    else
+        run_with<checked_packet_network, embedded_config>(in, o);
+    return 0;
+}
