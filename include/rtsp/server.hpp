@@ -596,7 +596,16 @@ private:
     void reject_framing(std::size_t ci, errc e, std::uint64_t now) {
         int status = 400;
         if (e == errc::body_too_large) status = 413;
-        else if (e == errc::line_too_long) status = 414;  // most often an over-long URL
+        else if (e == errc::line_too_long) {
+            // 414 when the request line itself (which holds the URI) is too long; a header
+            // line too long is a plain 400.
+            const connection& c = conns_[ci];
+            std::size_t i = 0;
+            while (i < c.rx_len && (c.rx[i] == '\r' || c.rx[i] == '\n')) ++i;  // blank lines between requests
+            const std::size_t start = i;
+            while (i < c.rx_len && c.rx[i] != '\n') ++i;
+            status = i - start > Config::max_request_line ? 414 : 400;
+        }
         fmt_line line;
         line.append("bad request: ").append(to_string(e));
         log(log_level::warning, line.view());

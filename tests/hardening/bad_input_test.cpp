@@ -78,7 +78,7 @@ void start_observer_check(H& h, observer& obs) {
 
 // --- rows 1 and 2: oversized lines, heads and URLs ----------------------------------------------
 
-TEST_CASE("row 1: request line or header longer than the buffer -> 414/400 and close", "[row1]") {
+TEST_CASE("row 1: request line (414) or header (400) longer than the limit, then close", "[row1]") {
     harness<> h;
     observer obs(h.port());
     start_observer_check(h, obs);
@@ -95,7 +95,7 @@ TEST_CASE("row 1: request line or header longer than the buffer -> 414/400 and c
         auto r = send_one_shot(h.port(), req, true);
         CHECK(r.closed);
         REQUIRE(r.resp.has_value());
-        CHECK(r.resp->status == 414);
+        CHECK(r.resp->status == 400);  // a header, not the URI, is too long
     }
     {   // 20 headers of 110 bytes: each line fits, the head (2048) does not.
         std::string req = "OPTIONS * RTSP/1.0\r\nCSeq: 1\r\n";
