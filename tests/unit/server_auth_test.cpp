@@ -14,6 +14,7 @@
 #include <rtsp/server.hpp>
 
 #include "fake_network.hpp"
+#include "rtsp_output.hpp"
 #include "jpeg_codec.hpp"
 
 using namespace rtsp;
@@ -24,51 +25,13 @@ namespace {
 
 using server_t = basic_server<fake_network, test::manual_clock, test::counter_random>;
 
-struct response {
-    int status = 0;
-    std::multimap<std::string, std::string> headers;  // lower-case names, duplicates kept
-    std::vector<std::string> challenges;               // WWW-Authenticate values, in order
-    std::string body;
-    [[nodiscard]] std::string get(const std::string& name) const {
-        auto it = headers.find(name);
-        return it == headers.end() ? std::string() : it->second;
-    }
-};
+using response = test::rtsp_response;
 
+/// The responses on a connection; these tests expect no media in between.
 std::vector<response> parse_responses(const std::string& out) {
-    std::vector<response> v;
-    std::size_t i = 0;
-    while (i < out.size()) {
-        REQUIRE(out[i] != '$');  // no media is expected in these tests' replies
-        auto end = out.find("\r\n\r\n", i);
-        REQUIRE(end != std::string::npos);
-        std::string head = out.substr(i, end - i);
-        REQUIRE(head.rfind("RTSP/1.0 ", 0) == 0);
-        response r;
-        r.status = std::stoi(head.substr(9, 3));
-        std::size_t pos = head.find("\r\n");
-        while (pos != std::string::npos && pos < head.size()) {
-            std::size_t next = head.find("\r\n", pos + 2);
-            std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
-            auto colon = line.find(':');
-            REQUIRE(colon != std::string::npos);
-            std::string name = line.substr(0, colon);
-            std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-            std::string value = line.substr(colon + 1);
-            while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-            if (name == "www-authenticate") r.challenges.push_back(value);
-            r.headers.emplace(name, value);
-            pos = next;
-        }
-        i = end + 4;
-        if (auto cl = r.get("content-length"); !cl.empty()) {
-            std::size_t len = std::stoul(cl);
-            r.body = out.substr(i, len);
-            i += len;
-        }
-        v.push_back(std::move(r));
-    }
-    return v;
+    auto v = test::parse_rtsp_output(out);
+    REQUIRE(v.interleaved.empty());
+    return v.responses;
 }
 
 server_options with_auth(server_options o = {}) {
@@ -144,8 +107,8 @@ std::string digest_header(const std::string& method, const std::string& uri, con
 std::string nonce_of(harness& h, int c) {
     auto r = h.request(c, req("DESCRIBE", "rtsp://127.0.0.1:8554/cam", 1));
     REQUIRE(r.status == 401);
-    REQUIRE(!r.challenges.empty());
-    auto v = live555_scan(r.challenges[0]);
+    REQUIRE(!r.all("www-authenticate").empty());
+    auto v = live555_scan(r.all("www-authenticate")[0]);
     REQUIRE(v.fields >= 2);
     return v.nonce;
 }
@@ -158,8 +121,8 @@ TEST_CASE("auth: 401 challenge readable by live555's sscanf, realm before nonce"
     auto r = h.request(c, req("DESCRIBE", "rtsp://127.0.0.1:8554/cam", 2));
     REQUIRE(r.status == 401);
     CHECK(r.get("cseq") == "2");
-    REQUIRE(r.challenges.size() == 1);  // no Basic unless allow_basic
-    const std::string& ch = r.challenges[0];
+    REQUIRE(r.all("www-authenticate").size() == 1);  // no Basic unless allow_basic
+    const std::string ch = r.all("www-authenticate")[0];
     CHECK(ch.rfind("Digest realm=\"rtsp\", nonce=\"", 0) == 0);
     CHECK(ch.find("algorithm=MD5") != std::string::npos);
     CHECK(ch.find("stale") == std::string::npos);
@@ -241,8 +204,8 @@ TEST_CASE("auth: wrong password, wrong user, wrong realm, forged nonce: 401 with
     auto expect_plain_401 = [&](const std::string& auth) {
         auto r = h.request(c, req("DESCRIBE", url, 2, auth));
         CHECK(r.status == 401);
-        REQUIRE(r.challenges.size() == 1);
-        CHECK(live555_scan(r.challenges[0]).fields == 2);  // no stale=
+        REQUIRE(r.all("www-authenticate").size() == 1);
+        CHECK(live555_scan(r.all("www-authenticate")[0]).fields == 2);  // no stale=
     };
     expect_plain_401(digest_header("DESCRIBE", url, nonce, "alice", "s3creT"));
     expect_plain_401(digest_header("DESCRIBE", url, nonce, "alice", ""));
@@ -281,16 +244,16 @@ TEST_CASE("auth: expired nonces get stale=TRUE, then a fresh nonce works", "[ser
     h.now += 1'000'000;  // one second past it
     auto r = h.request(c, req("DESCRIBE", url, 3, digest_header("DESCRIBE", url, nonce)));
     REQUIRE(r.status == 401);
-    REQUIRE(r.challenges.size() == 1);
-    auto v = live555_scan(r.challenges[0]);
+    REQUIRE(r.all("www-authenticate").size() == 1);
+    auto v = live555_scan(r.all("www-authenticate")[0]);
     REQUIRE(v.fields == 3);
     CHECK(v.stale == "TRUE");
     CHECK(v.nonce != nonce);
     CHECK(h.request(c, req("DESCRIBE", url, 4, digest_header("DESCRIBE", url, v.nonce))).status == 200);
     // A stale nonce with a wrong password is not stale: the user must re-enter credentials.
     auto w = h.request(c, req("DESCRIBE", url, 5, digest_header("DESCRIBE", url, nonce, "alice", "x")));
-    REQUIRE(w.challenges.size() == 1);
-    CHECK(live555_scan(w.challenges[0]).fields == 2);
+    REQUIRE(w.all("www-authenticate").size() == 1);
+    CHECK(live555_scan(w.all("www-authenticate")[0]).fields == 2);
 }
 
 TEST_CASE("auth: Basic only with allow_basic, offered after Digest", "[server][auth]") {
@@ -302,7 +265,7 @@ TEST_CASE("auth: Basic only with allow_basic, offered after Digest", "[server][a
         int c = h.world.connect();
         auto r = h.request(c, req("DESCRIBE", url, 1, good));
         CHECK(r.status == 401);  // clear-text passwords are refused by default
-        CHECK(r.challenges.size() == 1);
+        CHECK(r.all("www-authenticate").size() == 1);
     }
     server_options o = with_auth();
     o.allow_basic = true;
@@ -310,9 +273,9 @@ TEST_CASE("auth: Basic only with allow_basic, offered after Digest", "[server][a
     int c = h.world.connect();
     auto r = h.request(c, req("DESCRIBE", url, 1));
     REQUIRE(r.status == 401);
-    REQUIRE(r.challenges.size() == 2);
-    CHECK(r.challenges[0].rfind("Digest realm=\"rtsp\", nonce=\"", 0) == 0);  // clients prefer the first
-    CHECK(r.challenges[1] == "Basic realm=\"rtsp\"");
+    REQUIRE(r.all("www-authenticate").size() == 2);
+    CHECK(r.all("www-authenticate")[0].rfind("Digest realm=\"rtsp\", nonce=\"", 0) == 0);  // clients prefer the first
+    CHECK(r.all("www-authenticate")[1] == "Basic realm=\"rtsp\"");
     CHECK(h.request(c, req("DESCRIBE", url, 2, good)).status == 200);
     CHECK(h.request(c, req("DESCRIBE", url, 3, bad)).status == 401);
     CHECK(h.request(c, req("DESCRIBE", url, 4, "Authorization: Basic Ym9iOnMzY3JldA==\r\n")).status == 401);  // bob
@@ -336,14 +299,14 @@ TEST_CASE("auth: malformed Authorization headers get 400 and the connection goes
         auto r = h.request(c, req("DESCRIBE", url, cseq++, b));
         INFO(b.substr(0, 80));
         CHECK(r.status == 400);
-        CHECK(r.challenges.empty());
+        CHECK(r.all("www-authenticate").empty());
     }
     // NUL inside the header is refused by the request parser itself (400 and close), before
     // the Authorization parser sees it; PROTOCOL.md §4 row 20 either way.
     // An unknown scheme is a challenge, not an error: the client may know Digest.
     auto u = h.request(c, req("DESCRIBE", url, cseq++, "Authorization: Bearer abc\r\n"));
     CHECK(u.status == 401);
-    CHECK(u.challenges.size() == 1);
+    CHECK(u.all("www-authenticate").size() == 1);
     CHECK(h.request(c, req("DESCRIBE", url, cseq++, digest_header("DESCRIBE", url, nonce))).status == 200);
 }
 
@@ -368,7 +331,7 @@ TEST_CASE("auth: per-path policy through register_auth_cb", "[server][auth]") {
     CHECK(asked.front() == "/public|");
     auto r = h.request(c, req("DESCRIBE", "rtsp://127.0.0.1:8554/cam", 3));
     REQUIRE(r.status == 401);
-    auto v = live555_scan(r.challenges.at(0));
+    auto v = live555_scan(r.all("www-authenticate").at(0));
     REQUIRE(v.fields == 2);
     CHECK(v.realm == "cams");
     const std::string cam = "rtsp://127.0.0.1:8554/cam", admin = "rtsp://127.0.0.1:8554/admin";

@@ -11,6 +11,7 @@
 #include <rtsp/rtp/header.hpp>
 
 #include "fake_network.hpp"
+#include "rtsp_output.hpp"
 #include "jpeg_codec.hpp"
 #include "rfc2435_depayloader.hpp"
 
@@ -22,64 +23,8 @@ namespace {
 
 using server_t = basic_server<fake_network, test::manual_clock, test::counter_random>;
 
-struct response {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lower-case names
-    std::string body;
-};
-
-/// Splits the server's output on one connection into RTSP responses and '$' frames.
-struct client_view {
-    std::vector<response> responses;
-    std::map<int, std::vector<std::vector<std::byte>>> interleaved;  // channel -> payloads
-};
-
-client_view parse_output(const std::string& out) {
-    client_view v;
-    std::size_t i = 0;
-    while (i < out.size()) {
-        if (out[i] == '$') {
-            REQUIRE(i + 4 <= out.size());
-            int ch = static_cast<unsigned char>(out[i + 1]);
-            std::size_t len = (std::size_t(static_cast<unsigned char>(out[i + 2])) << 8) |
-                              static_cast<unsigned char>(out[i + 3]);
-            REQUIRE(i + 4 + len <= out.size());
-            std::vector<std::byte> p(len);
-            for (std::size_t k = 0; k < len; ++k) p[k] = std::byte(static_cast<unsigned char>(out[i + 4 + k]));
-            v.interleaved[ch].push_back(std::move(p));
-            i += 4 + len;
-            continue;
-        }
-        auto end = out.find("\r\n\r\n", i);
-        REQUIRE(end != std::string::npos);
-        std::string head = out.substr(i, end - i);
-        response r;
-        REQUIRE(head.rfind("RTSP/1.0 ", 0) == 0);
-        r.status = std::stoi(head.substr(9, 3));
-        std::size_t pos = head.find("\r\n");
-        while (pos != std::string::npos && pos < head.size()) {
-            std::size_t next = head.find("\r\n", pos + 2);
-            std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
-            auto colon = line.find(':');
-            if (colon != std::string::npos) {
-                std::string name = line.substr(0, colon);
-                std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-                std::string value = line.substr(colon + 1);
-                while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-                r.headers[name] = value;
-            }
-            pos = next;
-        }
-        i = end + 4;
-        if (r.headers.count("content-length")) {
-            std::size_t len = std::stoul(r.headers["content-length"]);
-            r.body = out.substr(i, len);
-            i += len;
-        }
-        v.responses.push_back(std::move(r));
-    }
-    return v;
-}
+using response = test::rtsp_response;
+using test::parse_rtsp_output;
 
 std::vector<std::byte> test_jpeg(int w = 64, int h = 48, test::sampling s = test::sampling::s420,
                                  int restart = 0) {
@@ -123,7 +68,7 @@ struct harness {
     response request(int c, const std::string& text) {
         world.write(c, text);
         step(2);
-        auto v = parse_output(world.read(c));
+        auto v = parse_rtsp_output(world.read(c));
         REQUIRE(v.responses.size() == 1);
         return v.responses[0];
     }
@@ -134,7 +79,7 @@ std::string req(const std::string& method, const std::string& url, int cseq, con
 }
 
 std::string session_id(const response& r) {
-    auto s = r.headers.at("session");
+    auto s = r.get("session");
     return s.substr(0, s.find(';'));
 }
 
@@ -159,9 +104,9 @@ TEST_CASE("OPTIONS lists GET_PARAMETER and echoes CSeq verbatim", "[server]") {
     int c = h.world.connect();
     auto r = h.request(c, "OPTIONS rtsp://127.0.0.1:8554/ RTSP/1.0\r\nCSeq: 0042abc\r\n\r\n");
     CHECK(r.status == 200);
-    CHECK(r.headers["cseq"] == "0042abc");
-    CHECK(r.headers["public"].find("GET_PARAMETER") != std::string::npos);
-    CHECK(r.headers["public"].find("DESCRIBE") != std::string::npos);
+    CHECK(r.get("cseq") == "0042abc");
+    CHECK(r.get("public").find("GET_PARAMETER") != std::string::npos);
+    CHECK(r.get("public").find("DESCRIBE") != std::string::npos);
 }
 
 TEST_CASE("DESCRIBE returns SDP with Content-Base ending in a slash", "[server]") {
@@ -169,15 +114,15 @@ TEST_CASE("DESCRIBE returns SDP with Content-Base ending in a slash", "[server]"
     int c = h.world.connect();
     auto r = h.request(c, req("DESCRIBE", "rtsp://127.0.0.1:8554/cam", 2, "Accept: application/sdp\r\n"));
     REQUIRE(r.status == 200);
-    CHECK(r.headers["content-type"] == "application/sdp");
-    CHECK(r.headers["content-base"] == "rtsp://127.0.0.1:8554/cam/");
-    CHECK(std::stoul(r.headers["content-length"]) == r.body.size());
+    CHECK(r.get("content-type") == "application/sdp");
+    CHECK(r.get("content-base") == "rtsp://127.0.0.1:8554/cam/");
+    CHECK(std::stoul(r.get("content-length")) == r.body.size());
     CHECK(r.body.find("m=video 0 RTP/AVP 26\r\n") != std::string::npos);
     CHECK(r.body.find("a=control:track1\r\n") != std::string::npos);
 
     SECTION("a relative URL gets an absolute Content-Base from the local address") {
         auto r2 = h.request(c, req("DESCRIBE", "/cam/", 3));
-        CHECK(r2.headers["content-base"] == "rtsp://127.0.0.1:8554/cam/");
+        CHECK(r2.get("content-base") == "rtsp://127.0.0.1:8554/cam/");
     }
 }
 
@@ -196,15 +141,15 @@ TEST_CASE("UDP session: SETUP, PLAY with exact RTP-Info, frames, TEARDOWN, callb
     const std::string setup_url = "rtsp://127.0.0.1:8554/cam/track1";
     auto s = h.request(c, req("SETUP", setup_url, 3, "Transport: RTP/AVP;unicast;client_port=5000-5001\r\n"));
     REQUIRE(s.status == 200);
-    CHECK(s.headers["transport"].find("RTP/AVP;unicast;client_port=5000-5001;server_port=50000-50001;ssrc=") == 0);
+    CHECK(s.get("transport").find("RTP/AVP;unicast;client_port=5000-5001;server_port=50000-50001;ssrc=") == 0);
     std::string sid = session_id(s);
     CHECK(sid.size() == 16);
-    CHECK(s.headers["session"] == sid + ";timeout=60");  // no space before ;timeout (FFmpeg)
+    CHECK(s.get("session") == sid + ";timeout=60");  // no space before ;timeout (FFmpeg)
 
     auto p = h.request(c, req("PLAY", "rtsp://127.0.0.1:8554/cam/", 4, "Session: " + sid + "\r\nRange: npt=0.000-\r\n"));
     REQUIRE(p.status == 200);
-    CHECK(p.headers["range"] == "npt=0.000-");
-    const std::string info = p.headers["rtp-info"];
+    CHECK(p.get("range") == "npt=0.000-");
+    const std::string info = p.get("rtp-info");
     CHECK(info.find("url=" + setup_url + ";seq=") == 0);
     auto seq = std::stoul(info.substr(info.find("seq=") + 4));
     auto rtptime = std::stoul(info.substr(info.find("rtptime=") + 8));
@@ -251,11 +196,11 @@ TEST_CASE("TCP interleaved session receives framed RTP on the client's channels"
     int c = h.world.connect();
     auto s = h.request(c, req("SETUP", "rtsp://127.0.0.1:8554/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=2-3\r\n"));
     REQUIRE(s.status == 200);
-    CHECK(s.headers["transport"].find("RTP/AVP/TCP;unicast;interleaved=2-3") == 0);
+    CHECK(s.get("transport").find("RTP/AVP/TCP;unicast;interleaved=2-3") == 0);
     std::string sid = session_id(s);
     h.world.write(c, req("PLAY", "rtsp://127.0.0.1:8554/", 2, "Session: " + sid + "\r\n"));
     h.step(3);
-    auto v = parse_output(h.world.read(c));
+    auto v = parse_rtsp_output(h.world.read(c));
     REQUIRE(v.responses.size() == 1);
     CHECK(v.responses[0].status == 200);
     REQUIRE(v.interleaved.count(2));
@@ -284,10 +229,10 @@ TEST_CASE("Requests split at every byte boundary get the same answer", "[server]
         CHECK(h.world.read(c).empty());
         h.world.write(c, text.substr(split));
         h.step(2);
-        auto v = parse_output(h.world.read(c));
+        auto v = parse_rtsp_output(h.world.read(c));
         REQUIRE(v.responses.size() == 1);
         CHECK(v.responses[0].status == 200);
-        CHECK(v.responses[0].headers["cseq"] == "7");
+        CHECK(v.responses[0].get("cseq") == "7");
     }
 }
 
@@ -297,11 +242,11 @@ TEST_CASE("Pipelined requests and interleaved frames between them are answered i
     std::string rr("$\x01\x00\x08\x81\xc9\x00\x01\x00\x00\x00\x01", 12);  // an RTCP RR, channel 1
     h.world.write(c, req("OPTIONS", "*", 1) + rr + req("OPTIONS", "*", 2) + std::string("$\x05\x00\x00", 4) + req("GET_PARAMETER", "rtsp://h/", 3));
     h.step(3);
-    auto v = parse_output(h.world.read(c));
+    auto v = parse_rtsp_output(h.world.read(c));
     REQUIRE(v.responses.size() == 3);
-    CHECK(v.responses[0].headers["cseq"] == "1");
-    CHECK(v.responses[1].headers["cseq"] == "2");
-    CHECK(v.responses[2].headers["cseq"] == "3");
+    CHECK(v.responses[0].get("cseq") == "1");
+    CHECK(v.responses[1].get("cseq") == "2");
+    CHECK(v.responses[2].get("cseq") == "3");
 }
 
 TEST_CASE("Error statuses: 400, 454, 455, 459, 461, 501, 505, 551", "[server]") {
@@ -312,7 +257,7 @@ TEST_CASE("Error statuses: 400, 454, 455, 459, 461, 501, 505, 551", "[server]") 
     CHECK(h.request(c, req("OPTIONS", "*", 2).replace(10, 8, "RTSP/2.0")).status == 505);
     auto r = h.request(c, req("OPTIONS", "*", 3, "Require: com.example.foo\r\n"));
     CHECK(r.status == 551);
-    CHECK(r.headers["unsupported"] == "com.example.foo");
+    CHECK(r.get("unsupported") == "com.example.foo");
     CHECK(h.request(c, req("PLAY", "rtsp://h/", 4)).status == 454);
     CHECK(h.request(c, req("PLAY", "rtsp://h/", 5, "Session: 0123456789ABCDEF\r\n")).status == 454);
     CHECK(h.request(c, req("SETUP", "rtsp://h/track1", 6, "Transport: RTP/AVP;multicast\r\n")).status == 461);
@@ -465,14 +410,14 @@ TEST_CASE("With all-or-nothing stream sends (WINC1500) TCP packets are never spl
     int c = world.connect();
     world.write(c, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
     for (int i = 0; i < 3; ++i) REQUIRE(server.poll(0));
-    auto setup = parse_output(world.read(c));
+    auto setup = parse_rtsp_output(world.read(c));
     REQUIRE(setup.responses.size() == 1);
     world.write(c, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(setup.responses[0]) + "\r\n"));
     world.conns[c].send_budget = 3 * 1400 + 100;  // room for 3 packets and a bit
     for (int i = 0; i < 3; ++i) REQUIRE(server.poll(0));
     std::string out = world.read(c);
     // The PLAY reply plus only whole '$' packets: the stream stays parseable.
-    auto v = parse_output(out);
+    auto v = parse_rtsp_output(out);
     CHECK(v.responses.size() == 1);
     CHECK(v.interleaved[0].size() >= 1);
     CHECK(v.interleaved[0].size() <= 3);
@@ -482,7 +427,7 @@ TEST_CASE("With all-or-nothing stream sends (WINC1500) TCP packets are never spl
         now += 33'334;
         REQUIRE(server.poll(0));
     }
-    auto later = parse_output(world.read(c));
+    auto later = parse_rtsp_output(world.read(c));
     std::vector<std::vector<std::byte>> frame;
     bool complete = false;
     for (auto& pkt : later.interleaved[0]) {
