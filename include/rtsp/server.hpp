@@ -505,7 +505,7 @@ private:
                 c.cursor.active = false;
                 return;
             }
-            continue_tcp_frame(ci, now);
+            continue_tcp_frame(ci);
         }
     }
 
@@ -642,7 +642,6 @@ private:
 
     // --- requests ----------------------------------------------------------------------------
     void handle_request(std::size_t ci, const request_t& req, std::uint64_t now) {
-        connection& c = conns_[ci];
         if (log_) {
             fmt_line line;
             line.append(req.method_token).append(' ').append(req.uri);
@@ -757,7 +756,6 @@ private:
             reply(200);
             finish();
             end_session(si, "TEARDOWN");
-            (void)c;
             return;
         }
         bool was_playing = s.state == session_state::playing;
@@ -1282,7 +1280,6 @@ private:
 
     void fan_out(const frame_job& job, std::span<const std::uint8_t> targets) {
         const std::size_t count = job.packets.packet_count();
-        current_packet_count_ = count;
         // Decide per session whether it takes this frame at all.
         std::array<std::uint8_t, Config::max_sessions> active{};
         std::array<std::uint16_t, Config::max_sessions> seq0{};
@@ -1314,7 +1311,7 @@ private:
                 session& s = sessions_[active[k]];
                 if (!s.used) { failed[k] = true; continue; }
                 bool ok = s.tcp ? send_tcp_batch(s, active[k], job, seq0[k], ts[k])
-                                : send_udp_batch(s, seq0[k], ts[k]);
+                                : send_udp_batch(s, seq0[k], ts[k], count);
                 if (!ok) failed[k] = true;
             }
         }
@@ -1335,6 +1332,9 @@ private:
         b.count = count - first < Config::send_batch ? count - first : Config::send_batch;
         std::size_t off = 0;
         for (std::size_t i = 0; i < b.count; ++i) {
+            // get() needs room for the largest header (272 B); only the first packet's is that
+            // big. Copying the few bytes out keeps hdr at 272 + 16 B per packet, which matters
+            // on firmware, instead of reserving 272 B for every slot.
             std::array<std::byte, rtp::max_payload_header_size> tmp;
             auto p = pk.get(first + i, std::span<std::byte, rtp::max_payload_header_size>(tmp));
             for (std::size_t j = 0; j < p.header_size; ++j) b.hdr[off + j] = tmp[j];
@@ -1378,8 +1378,8 @@ private:
         return n;
     }
 
-    bool send_udp_batch(session& s, std::uint16_t seq0, std::uint32_t ts) {
-        build_headers(s, seq0, ts, current_packet_count_, false);
+    bool send_udp_batch(session& s, std::uint16_t seq0, std::uint32_t ts, std::size_t total) {
+        build_headers(s, seq0, ts, total, false);
         auto r = net_.send_datagrams(udp_socket::rtp, s.peer_rtp,
                                      std::span<const buffer_sequence>(batch_.datagrams.data(), batch_.count));
         std::size_t sent = r ? *r : 0;
@@ -1395,7 +1395,7 @@ private:
     bool send_tcp_batch(session& s, std::uint8_t si, const frame_job& job, std::uint16_t seq0, std::uint32_t ts) {
         connection& c = conns_[s.conn];
         if (c.out_len > 0 || c.cursor.active) return false;
-        build_headers(s, seq0, ts, current_packet_count_, true);
+        build_headers(s, seq0, ts, job.packets.packet_count(), true);
         std::size_t accepted = 0;
         if constexpr (packet_atomic_streams) {
             // The adapter takes one whole packet per send or nothing (WINC1500: 1400 bytes per
@@ -1459,23 +1459,26 @@ private:
         return 0;
     }
 
+    /// Queues what the kernel did not take of packet `index` (its first `done` bytes went out),
+    /// straight from the packet's pieces.
     void queue_packet_rest(std::size_t ci, std::size_t index, std::size_t done) {
-        std::array<std::byte, Config::mtu> tmp{};
-        std::size_t n = 0;
-        for (std::size_t p = 0; p < 3; ++p) {
-            for (std::byte x : batch_.pieces[3 * index + p]) tmp[n++] = x;
-        }
         connection& c = conns_[ci];
-        std::size_t rest = n - done;
-        if (rest > c.out.size() - c.out_len) {
+        std::size_t size = 0;
+        for (std::size_t p = 0; p < 3; ++p) size += batch_.pieces[3 * index + p].size();
+        if (size - done > c.out.size() - c.out_len) {
             close_connection(ci, "output backlog full");
             return;
         }
-        for (std::size_t i = 0; i < rest; ++i) c.out[c.out_len + i] = tmp[done + i];
-        c.out_len += rest;
+        std::size_t skip = done;
+        for (std::size_t p = 0; p < 3; ++p) {
+            for (std::byte x : batch_.pieces[3 * index + p]) {
+                if (skip > 0) { --skip; continue; }
+                c.out[c.out_len++] = x;
+            }
+        }
     }
 
-    void continue_tcp_frame(std::size_t ci, std::uint64_t now) {
+    void continue_tcp_frame(std::size_t ci) {
         connection& c = conns_[ci];
         auto& cur = c.cursor;
         if (cur.session >= Config::max_sessions || !sessions_[cur.session].used) {
@@ -1484,7 +1487,6 @@ private:
         }
         session& s = sessions_[cur.session];
         const rtp::jpeg_packetizer& pk = *cur.packets;
-        current_packet_count_ = pk.packet_count();
         cur.active = false;  // send_tcp_batch re-arms it if the connection fills up again
         std::size_t start = cur.next;
         frame_job job{pk, cur.generation, 0};
@@ -1492,7 +1494,6 @@ private:
             fill_batch(pk, first);
             if (!send_tcp_batch(s, cur.session, job, cur.first_seq, cur.timestamp)) break;
         }
-        (void)now;
     }
 
     // --- RTCP --------------------------------------------------------------------------------
@@ -1573,7 +1574,6 @@ private:
     bool per_session_source_ = false;
     std::uint64_t generation_ = 0;
     std::uint64_t sdp_session_id_ = 0;
-    std::size_t current_packet_count_ = 0;
     statistics stats_{};
 
     std::array<connection, Config::max_connections> conns_{};
