@@ -3,8 +3,8 @@
 // allocation entry point (malloc and friends, newlib's reentrant _malloc_r family, every
 // operator new/delete except placement new) calls rtsp_heap_is_forbidden_on_the_target(),
 // which is declared but defined nowhere. With -ffunction-sections and --gc-sections an unused
-// replacement is dropped with its reference, so only real use breaks the link (the same trap
-// as tests/embedded/bare_metal_main.cpp, whose canary test proves the mechanism works).
+// replacement is dropped with its reference, so only real use breaks the link. The pure-layer
+// cross build (tests/embedded) links this same file, and its canary test proves the trap fires.
 #include <cstddef>
 #include <new>
 

@@ -3,8 +3,9 @@
 // cannot be linked: the proof that the pure layers never allocate.
 //
 // Every allocation entry point (malloc and friends, newlib's reentrant _malloc_r family that
-// its own stdio uses, every operator new/delete) is replaced by a function that calls
-// rtsp_heap_is_forbidden_on_the_target(), which is declared but defined nowhere. With
+// its own stdio uses, every operator new/delete) is replaced, in heap_trap.cpp of the firmware
+// example, by a function that calls rtsp_heap_is_forbidden_on_the_target(), which is declared
+// but defined nowhere. With
 // -ffunction-sections and --gc-sections an unused replacement is discarded together with its
 // reference, so the link only fails when something reachable from the entry point allocates.
 // heap_canary.cpp proves the trap on every run: the same program with a `new int` in place of
@@ -14,11 +15,8 @@
 // code: newlib's crt0 registers __libc_fini_array with atexit(), whose implementation refers
 // to malloc, and that would trip the trap without any rtsp code allocating.
 #include <cstddef>
-#include <new>
 
 extern "C" {
-[[noreturn]] void rtsp_heap_is_forbidden_on_the_target();
-
 int rtsp_embedded_smoke(const unsigned char* jpeg, unsigned len, unsigned char* out, unsigned cap);
 
 [[noreturn]] void rtsp_embedded_assert_failed(const char*, const char*, int) {
@@ -26,31 +24,10 @@ int rtsp_embedded_smoke(const unsigned char* jpeg, unsigned len, unsigned char* 
     }
 }
 
-struct _reent;
-void* malloc(std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* calloc(std::size_t, std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* realloc(void*, std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* aligned_alloc(std::size_t, std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* memalign(std::size_t, std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void free(void*) { rtsp_heap_is_forbidden_on_the_target(); }
-void* _malloc_r(_reent*, std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* _calloc_r(_reent*, std::size_t, std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* _realloc_r(_reent*, void*, std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void _free_r(_reent*, void*) { rtsp_heap_is_forbidden_on_the_target(); }
 }
 
-void* operator new(std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* operator new[](std::size_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* operator new(std::size_t, const std::nothrow_t&) noexcept { rtsp_heap_is_forbidden_on_the_target(); }
-void* operator new[](std::size_t, const std::nothrow_t&) noexcept { rtsp_heap_is_forbidden_on_the_target(); }
-void* operator new(std::size_t, std::align_val_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void* operator new[](std::size_t, std::align_val_t) { rtsp_heap_is_forbidden_on_the_target(); }
-void operator delete(void*) noexcept { rtsp_heap_is_forbidden_on_the_target(); }
-void operator delete[](void*) noexcept { rtsp_heap_is_forbidden_on_the_target(); }
-void operator delete(void*, std::size_t) noexcept { rtsp_heap_is_forbidden_on_the_target(); }
-void operator delete[](void*, std::size_t) noexcept { rtsp_heap_is_forbidden_on_the_target(); }
-void operator delete(void*, std::align_val_t) noexcept { rtsp_heap_is_forbidden_on_the_target(); }
-void operator delete[](void*, std::align_val_t) noexcept { rtsp_heap_is_forbidden_on_the_target(); }
+// The allocation entry points are replaced by examples/winc1500_firmware/heap_trap.cpp, linked
+// into this program as into the WINC1500 firmware: one trap, proven by heap_canary.cpp.
 
 namespace {
 // A camera frame and a staging buffer as firmware would have them: static, sized up front.

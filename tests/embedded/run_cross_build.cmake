@@ -17,6 +17,8 @@ set(_cxxflags -std=c++20 -mcpu=cortex-m7 -mthumb -Os -fno-exceptions -fno-rtti
 set(_ldflags -mcpu=cortex-m7 -mthumb -specs=nano.specs -specs=nosys.specs -nostartfiles
   -Wl,-e,Reset_Handler -Wl,--gc-sections)
 set(_here ${SOURCE_DIR}/tests/embedded)
+# The one heap trap, shared with the WINC1500 firmware build so the canary proves the shipped file.
+set(_heap_trap ${SOURCE_DIR}/examples/winc1500_firmware/heap_trap.cpp)
 file(MAKE_DIRECTORY ${WORK_DIR})
 
 function(run what)
@@ -66,7 +68,8 @@ elseif(STEP STREQUAL "link")
   endif()
   run("cross-compile bare_metal_main.cpp"
     ${ARM_GXX} ${_cxxflags} -c ${_here}/bare_metal_main.cpp -o ${WORK_DIR}/bare_metal_main.o)
-  set(_link_cmd ${ARM_GXX} ${_ldflags} ${WORK_DIR}/bare_metal_main.o ${WORK_DIR}/pure_layers.o
+  run("cross-compile heap_trap.cpp" ${ARM_GXX} ${_cxxflags} -c ${_heap_trap} -o ${WORK_DIR}/heap_trap.o)
+  set(_link_cmd ${ARM_GXX} ${_ldflags} ${WORK_DIR}/bare_metal_main.o ${WORK_DIR}/heap_trap.o ${WORK_DIR}/pure_layers.o
     -Wl,-Map=${WORK_DIR}/pure_layers.map -o ${WORK_DIR}/pure_layers.elf)
   execute_process(COMMAND ${_link_cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   string(REPLACE ";" " " _cmd "${_link_cmd}")
@@ -114,12 +117,13 @@ elseif(STEP STREQUAL "canary")
     ${ARM_GXX} ${_cxxflags} -c ${_here}/bare_metal_main.cpp -o ${WORK_DIR}/canary_main.o)
   run("cross-compile heap_canary.cpp"
     ${ARM_GXX} ${_cxxflags} -c ${_here}/heap_canary.cpp -o ${WORK_DIR}/heap_canary.o)
+  run("cross-compile heap_trap.cpp" ${ARM_GXX} ${_cxxflags} -c ${_heap_trap} -o ${WORK_DIR}/canary_trap.o)
   execute_process(
-    COMMAND ${ARM_GXX} ${_ldflags} ${WORK_DIR}/canary_main.o ${WORK_DIR}/heap_canary.o
+    COMMAND ${ARM_GXX} ${_ldflags} ${WORK_DIR}/canary_main.o ${WORK_DIR}/canary_trap.o ${WORK_DIR}/heap_canary.o
       -o ${WORK_DIR}/heap_canary.elf
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(rc EQUAL 0)
-    message(FATAL_ERROR "a program calling `new int` linked: the heap trap of bare_metal_main.cpp "
+    message(FATAL_ERROR "a program calling `new int` linked: the heap trap (heap_trap.cpp) "
       "no longer works, so the heap-free link test proves nothing")
   endif()
   if(NOT out MATCHES "undefined reference to `rtsp_heap_is_forbidden_on_the_target'")
