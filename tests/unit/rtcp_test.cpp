@@ -635,3 +635,21 @@ TEST_CASE("parse: every single-byte corruption stays in bounds", "[rtcp]") {
         }
     }
 }
+
+TEST_CASE("starts_with_report: the liveness test accepts receiver and sender reports only", "[rtcp]") {
+    using rtsp::rtcp::starts_with_report;
+    CHECK(starts_with_report(ffmpeg_rr_sdes(0x12345678, "client")));
+    CHECK(starts_with_report(ffmpeg_punch()));  // RR without blocks: still the client talking
+    std::array<std::byte, 128> sr{};
+    auto n = rtsp::rtcp::write_sender_report(example_info, "cam", sr);
+    REQUIRE(n);
+    CHECK(starts_with_report(std::span<const std::byte>(sr.data(), *n)));
+    // Every cut of a report shorter than its own length field says is refused.
+    const bytes rr = ffmpeg_rr_sdes(1, "h");
+    for (std::size_t len = 0; len < 32; ++len)
+        CHECK_FALSE(starts_with_report(std::span<const std::byte>(rr.data(), len)));
+    CHECK_FALSE(starts_with_report(make({0x40, 0xC9, 0x00, 0x01, 0, 0, 0, 0})));  // version 1
+    CHECK_FALSE(starts_with_report(make({0x81, 0xCA, 0x00, 0x01, 0, 0, 0, 0})));  // SDES first
+    CHECK_FALSE(starts_with_report(make({0x80, 0x1A, 0x00, 0x01, 0, 0, 0, 0})));  // RTP/JPEG
+    CHECK_FALSE(starts_with_report(make({0x80, 0xC9, 0x00, 0x02, 0, 0, 0, 0})));  // length past the end
+}

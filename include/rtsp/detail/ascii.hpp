@@ -11,6 +11,8 @@
 #include <optional>
 #include <string_view>
 
+#include "rtsp/detail/divide.hpp"
+
 namespace rtsp::detail {
 
 [[nodiscard]] constexpr char to_lower(char c) noexcept {
@@ -24,11 +26,58 @@ namespace rtsp::detail {
     return (u < 0x20 && c != '\t') || u == 0x7F;
 }
 
+/// A set of ASCII characters as a 128-bit map, built at compile time from its members: a
+/// membership test is one load and a shift, where a switch over the members takes several
+/// times the flash.
+class char_set {
+public:
+    /// The characters of `members`, plus ALPHA and DIGIT if `alnum`.
+    consteval explicit char_set(const char* members, bool alnum = false) {
+        for (; *members != '\0'; ++members) add(*members);
+        for (char c = '0'; alnum && c <= '9'; ++c) add(c);
+        for (char c = 'a'; alnum && c <= 'z'; ++c) add(c), add(static_cast<char>(c - 'a' + 'A'));
+    }
+    [[nodiscard]] constexpr bool contains(char c) const noexcept {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 128 && ((bits_[u >> 5] >> (u & 31)) & 1u) != 0;
+    }
+    /// Every character of `s` is in the set (true for an empty `s`).
+    [[nodiscard]] constexpr bool contains_all(std::string_view s) const noexcept {
+        for (char c : s)
+            if (!contains(c)) return false;
+        return true;
+    }
+
+private:
+    consteval void add(char c) {
+        const auto u = static_cast<unsigned char>(c);
+        bits_[u >> 5] |= std::uint32_t{1} << (u & 31);
+    }
+    std::uint32_t bits_[4] = {};
+};
+
 [[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
         if (to_lower(a[i]) != to_lower(b[i])) return false;
     return true;
+}
+/// `a` equals the NUL-terminated string `b` (a literal), ASCII case-insensitively if
+/// `ignore_case`. Taking a pointer instead of a string_view keeps call sites small: a
+/// string_view built from a literal calls strlen at run time when the compiler does not inline
+/// its constructor, as at -Os.
+[[nodiscard]] constexpr bool equals(std::string_view a, const char* b,
+                                    bool ignore_case = false) noexcept {
+    for (char c : a) {
+        if (*b == '\0') return false;
+        if (ignore_case ? to_lower(c) != to_lower(*b) : c != *b) return false;
+        ++b;
+    }
+    return *b == '\0';
+}
+/// iequals() against a literal (see equals()); chosen over the string_view overload for one.
+[[nodiscard]] constexpr bool iequals(std::string_view a, const char* b) noexcept {
+    return equals(a, b, true);
 }
 [[nodiscard]] constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
     // No substr(): its out_of_range path would pull exception support into firmware builds.
@@ -41,16 +90,37 @@ namespace rtsp::detail {
     return s;
 }
 
+/// Cuts the next `sep`-separated item off the front of `rest` and returns it without
+/// surrounding SP/HT; `more` tells whether a separator followed it (so "a," has an empty second
+/// item). With `quotes`, a separator between double quotes does not count.
+[[nodiscard]] constexpr std::string_view take_item(std::string_view& rest, char sep, bool& more,
+                                                   bool quotes = false) noexcept {
+    bool quoted = false;
+    std::size_t i = 0;
+    for (; i < rest.size(); ++i) {
+        if (quotes && rest[i] == '"') quoted = !quoted;
+        else if (rest[i] == sep && !quoted) break;
+    }
+    const std::string_view item(rest.data(), i);
+    more = i < rest.size();
+    rest.remove_prefix(more ? i + 1 : i);
+    return trim(item);
+}
+
 /// Parses a non-empty string of decimal digits that fits in `T`; nothing else is accepted
 /// (no sign, no spaces, no overflow).
 template <class T = std::uint64_t>
 [[nodiscard]] constexpr std::optional<T> parse_unsigned(std::string_view s) noexcept {
+    // Overflow is checked against constants: a division here would be a libgcc call
+    // (__aeabi_uldivmod) for a 64-bit T on 32-bit targets.
+    constexpr T max_div10 = std::numeric_limits<T>::max() / 10;
+    constexpr T max_mod10 = std::numeric_limits<T>::max() % 10;
     if (s.empty()) return std::nullopt;
     T v = 0;
     for (char c : s) {
         if (!is_digit(c)) return std::nullopt;
-        auto d = static_cast<T>(c - '0');
-        if (v > (std::numeric_limits<T>::max() - d) / 10) return std::nullopt;
+        const auto d = static_cast<T>(c - '0');
+        if (v > max_div10 || (v == max_div10 && d > max_mod10)) return std::nullopt;
         v = static_cast<T>(v * 10 + d);
     }
     return v;
@@ -62,8 +132,9 @@ template <class T = std::uint64_t>
     char tmp[20];
     std::size_t n = 0;
     do {
-        tmp[n++] = static_cast<char>('0' + v % 10);
-        v /= 10;
+        const auto qr = divmod(v, 10);
+        tmp[n++] = static_cast<char>('0' + qr.rem);
+        v = qr.quot;
     } while (v != 0);
     if (n > cap) return 0;
     for (std::size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
@@ -73,7 +144,7 @@ template <class T = std::uint64_t>
 /// Writes `v` as exactly `digits` upper-case hexadecimal characters (digits <= 16).
 constexpr void format_hex(char* out, std::uint64_t v, std::size_t digits) noexcept {
     constexpr char hex[] = "0123456789ABCDEF";
-    for (std::size_t i = 0; i < digits; ++i) out[digits - 1 - i] = hex[(v >> (4 * i)) & 0xF];
+    for (std::size_t i = digits; i-- > 0; v >>= 4) out[i] = hex[v & 0xF];
 }
 
 }  // namespace rtsp::detail

@@ -39,55 +39,77 @@ constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept {
     p[3] = std::byte(v & 0xFF);
 }
 
-/// Appends big-endian fields and raw bytes into a fixed span; sticky overflow flag.
-class byte_writer {
+/// The bounds logic of every writer over a fixed buffer (byte_writer, text_writer): a
+/// position that advances only while the next write fits. A write that does not fit is dropped
+/// whole and the overflow flag sticks, so a caller checks once at the end.
+class write_cursor {
 public:
-    constexpr explicit byte_writer(std::span<std::byte> out) noexcept : out_(out) {}
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-    constexpr void u8(std::uint8_t v) noexcept {
-        if (room(1)) out_[pos_++] = std::byte(v);
-    }
-    constexpr void u16(std::uint16_t v) noexcept {
-        if (room(2)) { store_be16(out_.data() + pos_, v); pos_ += 2; }
-    }
-    constexpr void u24(std::uint32_t v) noexcept {
-        if (room(3)) { store_be24(out_.data() + pos_, v); pos_ += 3; }
-    }
-    constexpr void u32(std::uint32_t v) noexcept {
-        if (room(4)) { store_be32(out_.data() + pos_, v); pos_ += 4; }
-    }
-    constexpr void bytes(std::span<const std::byte> b) noexcept {
-        if (room(b.size())) {
-            for (std::byte x : b) out_[pos_++] = x;
+    constexpr explicit write_cursor(std::size_t capacity) noexcept : cap_(capacity) {}
+
+    /// Reserves the next `n` positions: returns the first, or npos (and sets the overflow
+    /// flag) if they do not fit or an earlier write did not.
+    [[nodiscard]] constexpr std::size_t claim(std::size_t n) noexcept {
+        if (overflow_ || cap_ - pos_ < n) {
+            overflow_ = true;
+            return npos;
         }
-    }
-    constexpr void text(std::string_view s) noexcept {
-        if (room(s.size())) {
-            for (char c : s) out_[pos_++] = std::byte(static_cast<unsigned char>(c));
-        }
-    }
-    /// Overwrite a 16-bit field written earlier (e.g. a length known only at the end).
-    constexpr void patch_u16(std::size_t at, std::uint16_t v) noexcept {
-        if (at + 2 <= pos_) store_be16(out_.data() + at, v);
+        pos_ += n;
+        return pos_ - n;
     }
 
     [[nodiscard]] constexpr std::size_t size() const noexcept { return pos_; }
     [[nodiscard]] constexpr bool overflow() const noexcept { return overflow_; }
+
+private:
+    std::size_t cap_;
+    std::size_t pos_ = 0;
+    bool overflow_ = false;
+};
+
+/// Appends big-endian fields and raw bytes into a fixed span; sticky overflow flag.
+class byte_writer {
+public:
+    constexpr explicit byte_writer(std::span<std::byte> out) noexcept
+        : out_(out.data()), c_(out.size()) {}
+
+    constexpr void u8(std::uint8_t v) noexcept { be(v, 1); }
+    constexpr void u16(std::uint16_t v) noexcept { be(v, 2); }
+    constexpr void u24(std::uint32_t v) noexcept { be(v, 3); }
+    constexpr void u32(std::uint32_t v) noexcept { be(v, 4); }
+    constexpr void bytes(std::span<const std::byte> b) noexcept {
+        if (const auto at = c_.claim(b.size()); at != write_cursor::npos) {
+            for (std::size_t i = 0; i < b.size(); ++i) out_[at + i] = b[i];
+        }
+    }
+    constexpr void text(std::string_view s) noexcept {
+        if (const auto at = c_.claim(s.size()); at != write_cursor::npos) {
+            for (std::size_t i = 0; i < s.size(); ++i)
+                out_[at + i] = std::byte(static_cast<unsigned char>(s[i]));
+        }
+    }
+    /// Overwrite a 16-bit field written earlier (e.g. a length known only at the end).
+    constexpr void patch_u16(std::size_t at, std::uint16_t v) noexcept {
+        if (at + 2 <= c_.size()) store_be16(out_ + at, v);
+    }
+
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return c_.size(); }
+    [[nodiscard]] constexpr bool overflow() const noexcept { return c_.overflow(); }
     [[nodiscard]] constexpr std::span<std::byte> written() const noexcept {
-        return out_.first(pos_);
+        return {out_, c_.size()};
     }
 
 private:
-    constexpr bool room(std::size_t n) noexcept {
-        if (overflow_ || out_.size() - pos_ < n) {
-            overflow_ = true;
-            return false;
+    /// The low `n` bytes of `v`, most significant first: one function for every field width.
+    constexpr void be(std::uint32_t v, std::size_t n) noexcept {
+        if (const auto at = c_.claim(n); at != write_cursor::npos) {
+            for (std::size_t i = n; i-- > 0; v >>= 8) out_[at + i] = std::byte(v & 0xFF);
         }
-        return true;
     }
-    std::span<std::byte> out_;
-    std::size_t pos_ = 0;
-    bool overflow_ = false;
+
+    std::byte* out_;
+    write_cursor c_;
 };
 
 /// Reads big-endian fields from a span; sticky underflow flag, reads past the end return 0.

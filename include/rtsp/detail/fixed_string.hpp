@@ -26,6 +26,9 @@ public:
         }
         return *this;
     }
+    /// A literal: call sites pass one pointer instead of building a string_view, whose
+    /// constructor is a strlen call at -Os.
+    constexpr fixed_string& append(const char* s) noexcept { return append(std::string_view(s)); }
     constexpr fixed_string& append(char c) noexcept { return append(std::string_view(&c, 1)); }
     constexpr fixed_string& append_uint(std::uint64_t v) noexcept {
         char buf[20];

@@ -34,6 +34,7 @@
 //    part of the scan.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -118,6 +119,76 @@ struct sof_info {
     return errc{};
 }
 
+/// The four standard Huffman tables (DC luma, DC chroma, AC luma, AC chroma: index 2 * class +
+/// id) packed for parse_dht(), which only compares DHT segments with them: per table its size
+/// and its packed size, then tokens: n < 0x80 is followed by n bytes as they are; 0x80 | n by
+/// one byte v and stands for v, v + 1, ..., v + n - 1 (HUFFVAL is full of such runs). Half the
+/// flash of the tables themselves, which the firmware then does not link.
+struct huffman_packer {
+    std::uint8_t bytes[2 * (16 + 12) + 2 * (16 + 162)] = {};  // more than enough
+    std::size_t size = 0;
+
+    consteval void pack(std::span<const std::uint8_t> t) {
+        const std::size_t head = size;
+        bytes[size++] = static_cast<std::uint8_t>(t.size());
+        size++;  // the packed size, set at the end
+        std::size_t literal = 0;  // index of the current literal block's count, or 0
+        for (std::size_t i = 0; i < t.size();) {
+            std::size_t run = 1;
+            while (i + run < t.size() && run < 0x7F && t[i + run] == t[i] + run) ++run;
+            if (run >= 3) {
+                bytes[size++] = static_cast<std::uint8_t>(0x80 | run);
+                bytes[size++] = t[i];
+                literal = 0;
+                i += run;
+                continue;
+            }
+            if (literal == 0 || bytes[literal] == 0x7F) {
+                literal = size;
+                bytes[size++] = 0;
+            }
+            ++bytes[literal];
+            bytes[size++] = t[i++];
+        }
+        bytes[head + 1] = static_cast<std::uint8_t>(size - head - 2);
+    }
+};
+consteval huffman_packer pack_standard_huffman() {
+    huffman_packer p;
+    p.pack(dc_luma_huffman);
+    p.pack(dc_chroma_huffman);
+    p.pack(ac_luma_huffman);
+    p.pack(ac_chroma_huffman);
+    return p;
+}
+inline constexpr auto packed_standard_huffman = [] {
+    constexpr huffman_packer p = pack_standard_huffman();
+    std::array<std::uint8_t, p.size> a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = p.bytes[i];
+    return a;
+}();
+
+/// True when the `n` bytes at r.at(pos + i) equal standard table `index` (< 4).
+[[nodiscard]] constexpr bool is_standard_huffman(unsigned index, const jpeg_reader& r,
+                                                 std::size_t pos, std::size_t n) noexcept {
+    const std::uint8_t* p = packed_standard_huffman.data();
+    for (; index > 0; --index) p += 2 + p[1];
+    if (p[0] != n) return false;
+    const std::uint8_t* const end = p + 2 + p[1];
+    for (p += 2; p < end;) {
+        const unsigned token = *p++;
+        if (token < 0x80) {
+            for (unsigned k = 0; k < token; ++k)
+                if (r.at(pos++) != *p++) return false;
+        } else {
+            const unsigned first = *p++;
+            for (unsigned k = 0; k < (token & 0x7F); ++k)
+                if (r.at(pos++) != first + k) return false;
+        }
+    }
+    return true;
+}
+
 [[nodiscard]] constexpr errc parse_dht(const jpeg_reader& r, std::size_t pos,
                                        std::size_t end) noexcept {
     while (pos < end) {
@@ -127,11 +198,9 @@ struct sof_info {
         std::size_t count = 0;
         for (std::size_t i = 0; i < 16; ++i) count += r.at(pos + 1 + i);
         if (end - pos - 17 < count) return errc::jpeg_bad_segment;
-        const auto standard = standard_huffman_table(tc, th);
-        if (standard.size() != 16 + count) return errc::jpeg_nonstandard_huffman;
-        for (std::size_t i = 0; i < standard.size(); ++i) {
-            if (r.at(pos + 1 + i) != standard[i]) return errc::jpeg_nonstandard_huffman;
-        }
+        // Tables 2 and 3 have no standard version.
+        if (th > 1 || !is_standard_huffman(2 * tc + th, r, pos + 1, 16 + count))
+            return errc::jpeg_nonstandard_huffman;
         pos += 17 + count;
     }
     return errc{};
@@ -273,11 +342,14 @@ constexpr result<frame> parse(std::span<const std::byte> jpeg) noexcept {
     // "00" + EOB "1010") or 4 bits (chroma "00" + "00"), so an MCU needs at least 20 bits (4:2:2:
     // 2 luma + 2 chroma blocks) or 32 bits (4:2:0: 4 + 2).
     {
+        // 32 bits suffice: at most 4096 x 8192 MCUs x 20 bits (or 4096 x 4096 x 32), and the
+        // scan is below 2^24 bytes (checked above).
         const bool is420 = sof.luma_sampling == 0x22;
-        const std::uint64_t mcus = ((std::uint64_t{sof.width} + 15) / 16) *
-                                   ((std::uint64_t{sof.height} + (is420 ? 15u : 7u)) / (is420 ? 16u : 8u));
-        const std::uint64_t min_bits = mcus * (is420 ? 32u : 20u);
-        if (std::uint64_t{scan_end - scan_begin} * 8u < min_bits) return fail(errc::jpeg_scan_too_short);
+        const std::uint32_t mcus = ((std::uint32_t{sof.width} + 15) >> 4) *
+                                   ((std::uint32_t{sof.height} + (is420 ? 15u : 7u)) >> (is420 ? 4 : 3));
+        const std::uint32_t min_bits = mcus * (is420 ? 32u : 20u);
+        if (static_cast<std::uint32_t>(scan_end - scan_begin) * 8u < min_bits)
+            return fail(errc::jpeg_scan_too_short);
     }
 
     frame f;

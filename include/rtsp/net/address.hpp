@@ -63,32 +63,31 @@ constexpr std::size_t format_host(const address& a, std::span<char> out) noexcep
             n += detail::format_unsigned(buf + n, sizeof buf - n, a.bytes[i]);
         }
     } else {
-        std::uint16_t g[8];
-        for (int i = 0; i < 8; ++i)
-            g[i] = static_cast<std::uint16_t>((a.bytes[2 * i] << 8) | a.bytes[2 * i + 1]);
-        int best = -1, best_len = 0;  // longest run (>= 2) of zero groups
-        for (int i = 0; i < 8;) {
-            if (g[i] != 0) { ++i; continue; }
-            int j = i;
-            while (j < 8 && g[j] == 0) ++j;
-            if (j - i > best_len && j - i >= 2) { best = i; best_len = j - i; }
-            i = j;
+        const auto group = [&](int i) {
+            return static_cast<unsigned>((a.bytes[2 * i] << 8) | a.bytes[2 * i + 1]);
+        };
+        // The longest run of two or more zero groups (the first of equals) becomes "::".
+        int best = -1, best_len = 1;
+        for (int i = 0, run = 0; i < 8; ++i) {
+            run = group(i) == 0 ? run + 1 : 0;
+            if (run > best_len) {
+                best_len = run;
+                best = i - run + 1;
+            }
         }
         constexpr char hex[] = "0123456789abcdef";
-        for (int i = 0; i < 8;) {
+        for (int i = 0; i < 8; ++i) {
             if (i == best) {  // the compressed run: "::" replaces it and its separators
                 buf[n++] = ':';
                 buf[n++] = ':';
-                i += best_len;
+                i += best_len - 1;
                 continue;
             }
             if (i != 0 && i != best + best_len) buf[n++] = ':';
-            bool started = false;
-            for (int s = 12; s >= 0; s -= 4) {
-                unsigned d = (g[i] >> s) & 0xF;
-                if (d || started || s == 0) { buf[n++] = hex[d]; started = true; }
+            const unsigned g = group(i);
+            for (int shift = 12; shift >= 0; shift -= 4) {  // no leading zeros
+                if ((g >> shift) != 0 || shift == 0) buf[n++] = hex[(g >> shift) & 0xF];
             }
-            ++i;
         }
     }
     if (n > out.size()) return 0;

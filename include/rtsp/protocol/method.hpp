@@ -6,8 +6,11 @@
 // it maps to method::unknown and the server answers 501 rather than guessing.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#include "rtsp/detail/ascii.hpp"
 
 namespace rtsp::protocol {
 
@@ -26,42 +29,33 @@ enum class method : std::uint8_t {
     unknown,  ///< any other token, including a wrongly-cased RTSP method or an HTTP method
 };
 
-/// The method named by `token` (exact, case-sensitive match), or method::unknown.
-[[nodiscard]] constexpr method parse_method(std::string_view token) noexcept {
-    constexpr struct {
-        std::string_view name;
-        method m;
-    } table[] = {
-        {"OPTIONS", method::options},       {"DESCRIBE", method::describe},
-        {"SETUP", method::setup},           {"PLAY", method::play},
-        {"PAUSE", method::pause},           {"TEARDOWN", method::teardown},
-        {"GET_PARAMETER", method::get_parameter},
-        {"SET_PARAMETER", method::set_parameter},
-        {"ANNOUNCE", method::announce},     {"RECORD", method::record},
-        {"REDIRECT", method::redirect},
-    };
-    for (const auto& e : table)
-        if (e.name == token) return e.m;
-    return method::unknown;
-}
+namespace detail {
+/// The wire names in enum order, each ended by a NUL: one string instead of a table of views.
+inline constexpr char method_names[] =
+    "OPTIONS\0DESCRIBE\0SETUP\0PLAY\0PAUSE\0TEARDOWN\0GET_PARAMETER\0SET_PARAMETER\0"
+    "ANNOUNCE\0RECORD\0REDIRECT";
+}  // namespace detail
 
 /// The method's wire name ("OPTIONS", ...); "" for method::unknown.
 [[nodiscard]] constexpr std::string_view to_string(method m) noexcept {
-    switch (m) {
-    case method::options: return "OPTIONS";
-    case method::describe: return "DESCRIBE";
-    case method::setup: return "SETUP";
-    case method::play: return "PLAY";
-    case method::pause: return "PAUSE";
-    case method::teardown: return "TEARDOWN";
-    case method::get_parameter: return "GET_PARAMETER";
-    case method::set_parameter: return "SET_PARAMETER";
-    case method::announce: return "ANNOUNCE";
-    case method::record: return "RECORD";
-    case method::redirect: return "REDIRECT";
-    case method::unknown: break;
+    const char* p = detail::method_names;
+    for (auto i = static_cast<unsigned>(method::options); i <= static_cast<unsigned>(method::redirect); ++i) {
+        std::size_t n = 0;
+        while (p[n] != '\0') ++n;
+        if (i == static_cast<unsigned>(m)) return {p, n};
+        p += n + 1;
     }
-    return "";
+    return {};
+}
+
+/// The method named by `token` (exact, case-sensitive match), or method::unknown.
+[[nodiscard]] constexpr method parse_method(std::string_view token) noexcept {
+    const char* p = detail::method_names;
+    for (auto i = static_cast<unsigned>(method::options); i <= static_cast<unsigned>(method::redirect); ++i) {
+        if (rtsp::detail::equals(token, p)) return static_cast<method>(i);
+        while (*p++ != '\0') {}
+    }
+    return method::unknown;
 }
 
 }  // namespace rtsp::protocol

@@ -66,6 +66,12 @@ struct request {
             if (rtsp::detail::iequals(f.name, name)) return f.value;
         return std::nullopt;
     }
+    /// The same for a name given as a literal (compared without building a string_view).
+    [[nodiscard]] std::optional<std::string_view> header(const char* name) const noexcept {
+        for (const auto& f : headers())
+            if (rtsp::detail::iequals(f.name, name)) return f.value;
+        return std::nullopt;
+    }
     /// How many fields are named `name` (case-insensitive); lets the server refuse duplicates.
     [[nodiscard]] std::size_t count(std::string_view name) const noexcept {
         std::size_t n = 0;
@@ -82,16 +88,8 @@ struct request {
 namespace detail {
 
 /// RFC 7230 tchar: the characters of a method name or a header field name.
-[[nodiscard]] constexpr bool is_tchar(char c) noexcept {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
-}
+inline constexpr rtsp::detail::char_set tchars{"!#$%&'*+-.^_`|~", true};
+[[nodiscard]] constexpr bool is_tchar(char c) noexcept { return tchars.contains(c); }
 
 /// The size-independent part of a parsed request (the header array is passed as a span).
 struct request_parse_out {
@@ -100,143 +98,145 @@ struct request_parse_out {
     std::size_t consumed = 0;
 };
 
+/// The byte cursor of parse_request_into(). Each byte is first checked for what it must be
+/// where it stands (token(), line_end()), then counted against the limits (consume()), so the
+/// first problem is reported at the byte where it becomes certain.
+class request_scanner {
+public:
+    /// What a token may consist of: an RFC 7230 tchar; any byte but a control byte, SP or HT;
+    /// any byte but a control byte (HT is allowed).
+    enum class chars : std::uint8_t { tchar, visible, text };
+    /// token()'s delimiter for "CR or LF".
+    static constexpr char eol = '\n';
+
+    constexpr request_scanner(std::string_view buf, const limits& lim) noexcept
+        : buf_(buf), lim_(lim) {}
+
+    [[nodiscard]] constexpr std::size_t pos() const noexcept { return i_; }
+    /// True when every byte of the buffer has been consumed (the request needs more).
+    [[nodiscard]] constexpr bool at_end() const noexcept { return i_ == buf_.size(); }
+    /// The byte at pos(). @pre !at_end()
+    [[nodiscard]] constexpr char peek() const noexcept { return buf_[i_]; }
+    constexpr void start_line() noexcept { line_begin_ = i_; }
+
+    /// Moves past the byte at pos(), which passed its own checks: `content` says whether it
+    /// belongs to a line's text (counts toward max_line_bytes) rather than to a line end.
+    [[nodiscard]] constexpr errc consume(bool content) noexcept {
+        ++i_;
+        if (content && i_ - line_begin_ > lim_.max_line_bytes) return errc::line_too_long;
+        // The head is unfinished and needs at least one more byte, which would exceed the cap.
+        if (i_ >= lim_.max_head_bytes) return errc::request_too_large;
+        return errc{};
+    }
+
+    /// Reads bytes of kind `k` up to `delim`; any other byte is `bad`. A token ended by SP or
+    /// ':' must not be empty (else `bad`), and its delimiter is consumed as line content; a
+    /// token ended by a line end (delim == eol: CR or LF) may be empty, and the line end is
+    /// left at pos() for line_end().
+    [[nodiscard]] constexpr errc token(char delim, chars k, errc bad,
+                                       std::string_view& tok) noexcept {
+        const std::size_t begin = i_;
+        for (;;) {
+            if (at_end()) return errc::need_more;
+            const char c = peek();
+            if (c == delim || (delim == eol && c == '\r')) break;
+            const bool ok = k == chars::tchar ? is_tchar(c)
+                                              : !rtsp::detail::is_ctl(c) &&
+                                                    (k == chars::text || !rtsp::detail::is_space(c));
+            if (!ok) return bad;
+            if (const errc e = consume(true); e != errc{}) return e;
+        }
+        tok = detail::slice(buf_, begin, i_ - begin);
+        if (delim == eol) return errc{};
+        if (tok.empty()) return bad;
+        return consume(true);
+    }
+
+    /// Moves past the line end at pos(): CR LF or a bare LF; a CR followed by anything else is
+    /// `bad`. @pre pos() holds CR or LF
+    [[nodiscard]] constexpr errc line_end(errc bad) noexcept {
+        if (peek() == '\r') {
+            if (const errc e = consume(false); e != errc{}) return e;
+            if (at_end()) return errc::need_more;
+            if (peek() != '\n') return bad;  // CR must be part of CR LF
+        }
+        return consume(false);
+    }
+
+private:
+    std::string_view buf_;
+    const limits& lim_;
+    std::size_t i_ = 0;
+    std::size_t line_begin_ = 0;
+};
+
 /// The parser proper, shared by every MaxHeaders: returns errc{} on success.
 [[nodiscard]] inline errc parse_request_into(std::string_view buf, const limits& lim,
                                              std::span<header_field> fields,
                                              request_parse_out& out) noexcept {
-    using rtsp::detail::is_ctl;
-    enum class st : std::uint8_t {
-        lead,        // before the request line: empty lines are skipped
-        lead_cr,     // CR of a leading empty line
-        method,      // request line, first token
-        uri,         // request line, second token
-        version,     // request line, third token
-        request_cr,  // CR ending the request line
-        line_start,  // first byte of a header line or of the empty line ending the head
-        name,        // header name, up to ':'
-        value,       // header value, up to the line end
-        header_cr,   // CR ending a header line
-        blank_cr,    // CR of the empty line ending the head
-    };
-    st s = st::lead;
-    std::size_t line_begin = 0;  // first byte of the current line
-    std::size_t tok = 0;         // first byte of the current token / header name
-    std::size_t colon = 0;       // the ':' of the current header line
+    using chars = request_scanner::chars;
+    constexpr char eol = request_scanner::eol;
+    request_scanner sc(buf, lim);
+
+    // Empty lines before the request line are skipped.
+    for (;;) {
+        if (sc.at_end()) return errc::need_more;
+        if (sc.peek() != '\r' && sc.peek() != '\n') break;
+        if (const errc e = sc.line_end(errc::bad_request_line); e != errc{}) return e;
+    }
+
+    // Request line: method SP uri SP version, each non-empty; a CTL, HT or a line end inside
+    // any of them, or a fourth field, is bad_request_line.
+    sc.start_line();
+    errc e = sc.token(' ', chars::tchar, errc::bad_request_line, out.method_token);
+    if (e == errc{}) e = sc.token(' ', chars::visible, errc::bad_request_line, out.uri);
+    if (e == errc{}) e = sc.token(eol, chars::visible, errc::bad_request_line, out.version);
+    if (e != errc{}) return e;
+    // The version itself is the server's business (505), but anything that does not even look
+    // like one means this is not an RTSP/HTTP request line.
+    const auto prefix = detail::slice(out.version, 0, 5);
+    if (out.version.size() <= 5 ||
+        (!rtsp::detail::equals(prefix, "RTSP/") && !rtsp::detail::equals(prefix, "HTTP/")))
+        return errc::bad_request_line;
+    if (e = sc.line_end(errc::bad_request_line); e != errc{}) return e;
+
+    // Header lines up to the empty line.
     std::size_t nf = 0;
     std::optional<std::uint64_t> content_length;
-    std::size_t head_end = 0;
-
-    for (std::size_t i = 0; i < buf.size(); ++i) {
-        const char c = buf[i];
-        const bool eol = c == '\r' || c == '\n';
-        bool content = false;  // c belongs to a line's text (counts toward max_line_bytes)
-        switch (s) {
-        case st::lead:
-            if (c == '\n') break;
-            if (c == '\r') { s = st::lead_cr; break; }
-            line_begin = tok = i;
-            s = st::method;
-            [[fallthrough]];
-        case st::method:
-            content = true;
-            if (c == ' ') {
-                if (i == tok) return errc::bad_request_line;  // empty method
-                out.method_token = detail::slice(buf, tok, i - tok);
-                tok = i + 1;
-                s = st::uri;
-            } else if (!is_tchar(c)) {
-                return errc::bad_request_line;  // CTL, HT, a line end before the URI, ...
-            }
-            break;
-        case st::lead_cr:
-            if (c != '\n') return errc::bad_request_line;  // CR must be part of CR LF
-            s = st::lead;
-            break;
-        case st::uri:
-            if (eol || c == '\t' || is_ctl(c)) return errc::bad_request_line;
-            content = true;
-            if (c == ' ') {
-                if (i == tok) return errc::bad_request_line;  // empty URI (two spaces)
-                out.uri = detail::slice(buf, tok, i - tok);
-                tok = i + 1;
-                s = st::version;
-            }
-            break;
-        case st::version:
-            if (eol) {
-                out.version = detail::slice(buf, tok, i - tok);
-                // The version itself is the server's business (505), but anything that does
-                // not even look like one means this is not an RTSP/HTTP request line.
-                if (out.version.size() <= 5 ||
-                    (detail::slice(out.version, 0, 5) != "RTSP/" && detail::slice(out.version, 0, 5) != "HTTP/"))
-                    return errc::bad_request_line;
-                s = c == '\r' ? st::request_cr : st::line_start;
-            } else if (c == ' ' || c == '\t' || is_ctl(c)) {
-                return errc::bad_request_line;  // a fourth field, or a control byte
-            } else {
-                content = true;
-            }
-            break;
-        case st::request_cr:
-            if (c != '\n') return errc::bad_request_line;
-            s = st::line_start;
-            break;
-        case st::line_start:
-            if (c == '\n') { head_end = i + 1; break; }
-            if (c == '\r') { s = st::blank_cr; break; }
-            // obs-fold (RFC 7230 §3.2.4): a continuation line is refused, not joined, so a
-            // header's value is always one contiguous view and cannot be grown without bound.
-            if (c == ' ' || c == '\t') return errc::bad_header;
-            if (nf == fields.size()) return errc::too_many_headers;
-            line_begin = tok = i;
-            s = st::name;
-            [[fallthrough]];
-        case st::name:
-            content = true;
-            if (c == ':') {
-                if (i == tok) return errc::bad_header;  // empty name
-                colon = i;
-                s = st::value;
-            } else if (!is_tchar(c)) {
-                return errc::bad_header;  // no colon on the line, SP before ':', CTL, ...
-            }
-            break;
-        case st::value:
-            if (eol) {
-                const auto name = detail::slice(buf, tok, colon - tok);
-                const auto value = rtsp::detail::trim(detail::slice(buf, colon + 1, i - colon - 1));
-                fields[nf++] = header_field{name, value};
-                if (rtsp::detail::iequals(name, "Content-Length")) {
-                    // Checked here, before any body byte is awaited: a bogus or huge length
-                    // must not make the server sit on a half-read request.
-                    const auto n = rtsp::detail::parse_unsigned<std::uint64_t>(value);
-                    if (!n || (content_length && *content_length != *n))
-                        return errc::bad_content_length;
-                    if (*n > lim.max_body_bytes) return errc::body_too_large;
-                    content_length = n;
-                }
-                s = c == '\r' ? st::header_cr : st::line_start;
-            } else if (is_ctl(c)) {
-                return errc::bad_header;  // NUL, a lone CR inside the value, DEL, ...
-            } else {
-                content = true;
-            }
-            break;
-        case st::header_cr:
-            if (c != '\n') return errc::bad_header;
-            s = st::line_start;
-            break;
-        case st::blank_cr:
-            if (c != '\n') return errc::bad_header;
-            head_end = i + 1;
+    for (;;) {
+        if (sc.at_end()) return errc::need_more;
+        const char c = sc.peek();
+        if (c == '\n') break;
+        if (c == '\r') {
+            if (e = sc.consume(false); e != errc{}) return e;
+            if (sc.at_end()) return errc::need_more;
+            if (sc.peek() != '\n') return errc::bad_header;
             break;
         }
-        if (head_end != 0) break;
-        if (content && i + 1 - line_begin > lim.max_line_bytes) return errc::line_too_long;
-        // The head is unfinished and needs at least one more byte, which would exceed the cap.
-        if (i + 1 >= lim.max_head_bytes) return errc::request_too_large;
+        // obs-fold (RFC 7230 §3.2.4): a continuation line is refused, not joined, so a
+        // header's value is always one contiguous view and cannot be grown without bound.
+        if (c == ' ' || c == '\t') return errc::bad_header;
+        if (nf == fields.size()) return errc::too_many_headers;
+        // name ":" value: no colon on the line, SP before ':', a CTL in the name or the value
+        // (NUL, DEL, a lone CR, ...) is bad_header.
+        sc.start_line();
+        std::string_view name, value;
+        e = sc.token(':', chars::tchar, errc::bad_header, name);
+        if (e == errc{}) e = sc.token(eol, chars::text, errc::bad_header, value);
+        if (e != errc{}) return e;
+        value = rtsp::detail::trim(value);
+        fields[nf++] = header_field{name, value};
+        if (rtsp::detail::iequals(name, "Content-Length")) {
+            // Checked here, before any body byte is awaited: a bogus or huge length must not
+            // make the server sit on a half-read request.
+            const auto n = rtsp::detail::parse_unsigned<std::uint64_t>(value);
+            if (!n || (content_length && *content_length != *n)) return errc::bad_content_length;
+            if (*n > lim.max_body_bytes) return errc::body_too_large;
+            content_length = n;
+        }
+        if (e = sc.line_end(errc::bad_header); e != errc{}) return e;
     }
-    if (head_end == 0) return errc::need_more;
+    const std::size_t head_end = sc.pos() + 1;  // past the LF of the empty line
 
     const std::size_t body_len = content_length ? static_cast<std::size_t>(*content_length) : 0;
     if (buf.size() - head_end < body_len) return errc::need_more;

@@ -16,8 +16,8 @@
 
 #include "rtsp/assert.hpp"
 #include "rtsp/detail/ascii.hpp"
+#include "rtsp/detail/text_writer.hpp"
 #include "rtsp/error.hpp"
-#include "rtsp/protocol/detail/text_writer.hpp"
 #include "rtsp/protocol/request_parser.hpp"
 #include "rtsp/protocol/status.hpp"
 #include "rtsp/result.hpp"
@@ -65,6 +65,15 @@ public:
         w_.text("\r\n");
     }
 
+    /// The same for a name given as a literal: call sites pass one pointer instead of building
+    /// a string_view, whose constructor is a strlen call at -Os.
+    void header(const char* name, std::string_view value) noexcept {
+        header(std::string_view(name), value);
+    }
+    void header(const char* name, std::uint64_t value) noexcept {
+        header(std::string_view(name), value);
+    }
+
     /// Ends the head and appends the body. With a non-empty body, writes Content-Type (when
     /// `content_type` is not empty) and Content-Length first.
     /// @return the total size of the response, or buffer_too_small if anything did not fit.
@@ -91,10 +100,7 @@ public:
 
 private:
     static constexpr bool valid_name(std::string_view name) noexcept {
-        if (name.empty()) return false;
-        for (char c : name)
-            if (!detail::is_tchar(c)) return false;
-        return true;
+        return !name.empty() && detail::tchars.contains_all(name);
     }
     static constexpr bool valid_value(std::string_view value) noexcept {
         for (char c : value)
@@ -102,7 +108,7 @@ private:
         return true;
     }
 
-    detail::text_writer w_;
+    rtsp::detail::text_writer w_;
     std::size_t dropped_ = 0;
 };
 

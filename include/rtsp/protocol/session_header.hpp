@@ -11,7 +11,6 @@
 
 #include "rtsp/detail/ascii.hpp"
 #include "rtsp/error.hpp"
-#include "rtsp/protocol/detail/slice.hpp"
 #include "rtsp/result.hpp"
 
 namespace rtsp::protocol {
@@ -23,9 +22,9 @@ struct session_header {
 
 namespace detail {
 /// RFC 2326 §3.4 session-id characters: ALPHA / DIGIT / safe ("$" "-" "_" "." "+").
+inline constexpr rtsp::detail::char_set session_id_chars{"$-_.+", true};
 [[nodiscard]] constexpr bool is_session_id_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '$' || c == '-' || c == '_' || c == '.' || c == '+';
+    return session_id_chars.contains(c);
 }
 }  // namespace detail
 
@@ -33,23 +32,17 @@ namespace detail {
 /// ignored. @return bad_header if the id is empty or has a character outside RFC 2326's set,
 /// or if timeout is not a decimal that fits 32 bits.
 [[nodiscard]] constexpr result<session_header> parse_session_header(std::string_view value) noexcept {
-    using rtsp::detail::trim;
-    const auto semi = value.find(';');
+    using rtsp::detail::take_item;
     session_header h;
-    h.id = trim(detail::slice(value, 0, semi));
-    if (h.id.empty()) return fail(errc::bad_header);
-    for (char c : h.id)
-        if (!detail::is_session_id_char(c)) return fail(errc::bad_header);
-    std::string_view rest = semi == std::string_view::npos ? std::string_view{}
-                                                           : detail::slice(value, semi + 1);
-    while (!rest.empty()) {
-        const auto next = rest.find(';');
-        const auto param = trim(detail::slice(rest, 0, next));
-        rest = next == std::string_view::npos ? std::string_view{} : detail::slice(rest, next + 1);
-        const auto eq = param.find('=');
-        if (eq == std::string_view::npos) continue;
-        if (!rtsp::detail::iequals(trim(detail::slice(param, 0, eq)), "timeout")) continue;
-        const auto t = rtsp::detail::parse_unsigned<std::uint32_t>(trim(detail::slice(param, eq + 1)));
+    bool more = false;
+    h.id = take_item(value, ';', more);
+    if (h.id.empty() || !detail::session_id_chars.contains_all(h.id)) return fail(errc::bad_header);
+    while (more) {
+        std::string_view param = take_item(value, ';', more);
+        bool has_value = false;
+        const auto name = take_item(param, '=', has_value);
+        if (!has_value || !rtsp::detail::iequals(name, "timeout")) continue;
+        const auto t = rtsp::detail::parse_unsigned<std::uint32_t>(rtsp::detail::trim(param));
         if (!t) return fail(errc::bad_header);
         h.timeout = *t;
     }

@@ -30,14 +30,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string_view>
 
 #include "rtsp/detail/ascii.hpp"
+#include "rtsp/detail/text_writer.hpp"
 #include "rtsp/error.hpp"
 #include "rtsp/protocol/detail/slice.hpp"
-#include "rtsp/protocol/detail/text_writer.hpp"
 #include "rtsp/protocol/request_parser.hpp"
 #include "rtsp/result.hpp"
 
@@ -58,95 +57,70 @@ struct transport_spec {
 
 namespace detail {
 
-/// Cuts the next `sep`-separated item (outside double quotes) off the front of `rest`; `more`
-/// tells whether a separator followed it (so "a," has an empty second item).
+/// The next `sep`-separated item outside double quotes, trimmed (rtsp::detail::take_item).
 [[nodiscard]] constexpr std::string_view take_item(std::string_view& rest, char sep,
                                                    bool& more) noexcept {
-    bool quoted = false;
-    for (std::size_t i = 0; i < rest.size(); ++i) {
-        if (rest[i] == '"') {
-            quoted = !quoted;
-        } else if (rest[i] == sep && !quoted) {
-            auto item = detail::slice(rest, 0, i);
-            rest.remove_prefix(i + 1);
-            more = true;
-            return item;
-        }
-    }
-    auto item = rest;
-    rest = {};
-    more = false;
-    return item;
+    return rtsp::detail::take_item(rest, sep, more, true);
 }
 
 /// "A" or "A-B" with B == A + 1 and A + 1 <= max; A >= min_first; even A if require_even.
-/// Returns {A, B} or nullopt.
-struct number_pair {
-    std::uint32_t first, second;
-};
-[[nodiscard]] constexpr std::optional<number_pair> parse_pair(std::string_view v,
-                                                              std::uint32_t min_first,
-                                                              std::uint32_t max,
-                                                              bool require_even) noexcept {
-    const auto dash = v.find('-');
-    const auto a = rtsp::detail::parse_unsigned<std::uint32_t>(rtsp::detail::trim(detail::slice(v, 0, dash)));
-    if (!a || *a < min_first || *a >= max) return std::nullopt;  // a + 1 must fit as well
-    if (require_even && *a % 2 != 0) return std::nullopt;
-    if (dash != std::string_view::npos) {
-        const auto b = rtsp::detail::parse_unsigned<std::uint32_t>(rtsp::detail::trim(detail::slice(v, dash + 1)));
-        if (!b || *b != *a + 1) return std::nullopt;  // reversed, gapped, equal, garbage
+/// Stores A in `first` (B is always A + 1); false if `v` is none of that.
+[[nodiscard]] constexpr bool parse_pair(std::string_view v, std::uint32_t min_first,
+                                        std::uint32_t max, bool require_even,
+                                        std::uint32_t& first) noexcept {
+    bool dash = false;
+    const auto a = rtsp::detail::parse_unsigned<std::uint32_t>(rtsp::detail::take_item(v, '-', dash));
+    if (!a || *a < min_first || *a >= max) return false;  // a + 1 must fit as well
+    if (require_even && *a % 2 != 0) return false;
+    if (dash) {
+        const auto b = rtsp::detail::parse_unsigned<std::uint32_t>(rtsp::detail::trim(v));
+        if (!b || *b != *a + 1) return false;  // reversed, gapped, equal, garbage
     }
-    return number_pair{*a, *a + 1};
+    first = *a;
+    return true;
 }
 
 enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_error };
 
-/// Judges one alternative; fills `out` when accepted.
+/// Judges one alternative (SP/HT already trimmed off). Overwrites `out`, which holds the
+/// accepted transport when the verdict is `accepted` (and nothing useful otherwise).
 [[nodiscard]] constexpr verdict judge_alternative(std::string_view alt, bool udp_allowed,
                                                   bool tcp_allowed, transport_spec& out) noexcept {
     using rtsp::detail::iequals;
     using rtsp::detail::trim;
-    alt = trim(alt);
+    out = transport_spec{};
     if (alt.empty()) return verdict::syntax_error;
 
-    // transport-id: protocol "/" profile [ "/" lower-transport ]
+    // transport-id: protocol "/" profile [ "/" lower-transport ], each part a non-empty token.
     bool more = false;
-    std::string_view id = trim(take_item(alt, ';', more));
-    std::string_view parts[3];
-    std::size_t n = 0;
-    while (true) {
+    std::string_view id = take_item(alt, ';', more);
+    bool supported = true;
+    for (std::size_t n = 0;; ++n) {
         const auto slash = id.find('/');
         const auto part = detail::slice(id, 0, slash);
-        if (part.empty() || n == 3) return verdict::syntax_error;
-        for (char c : part)
-            if (!is_tchar(c) || c == '/') return verdict::syntax_error;
-        parts[n++] = part;
-        if (slash == std::string_view::npos) break;
+        if (part.empty() || n == 3 || !tchars.contains_all(part)) return verdict::syntax_error;
+        if (n == 0) supported = iequals(part, "RTP");
+        else if (n == 1) supported = supported && iequals(part, "AVP");
+        else if (iequals(part, "TCP")) out.lower = lower_transport::tcp;
+        else if (!iequals(part, "UDP")) supported = false;
+        if (slash == std::string_view::npos) {
+            if (n == 0) return verdict::syntax_error;  // no profile
+            break;
+        }
         id.remove_prefix(slash + 1);
-    }
-    if (n < 2) return verdict::syntax_error;
-
-    bool supported = iequals(parts[0], "RTP") && iequals(parts[1], "AVP");
-    lower_transport lower = lower_transport::udp;
-    if (n == 3) {
-        if (iequals(parts[2], "TCP")) lower = lower_transport::tcp;
-        else if (!iequals(parts[2], "UDP")) supported = false;
     }
 
     bool multicast = false;
     std::string_view client_port, interleaved;
     bool client_port_seen = false, interleaved_seen = false, duplicate_port = false,
          duplicate_channel = false;
-    transport_spec spec;
     while (!alt.empty()) {
-        const auto param = trim(take_item(alt, ';', more));
+        auto param = take_item(alt, ';', more);
         if (param.empty()) continue;
-        const auto eq = param.find('=');
-        const auto name = trim(detail::slice(param, 0, eq));
-        auto value = eq == std::string_view::npos ? std::string_view{} : trim(detail::slice(param, eq + 1));
-        if (name.empty()) return verdict::syntax_error;
-        for (char c : name)
-            if (!is_tchar(c)) return verdict::syntax_error;
+        bool has_value = false;
+        const auto name = rtsp::detail::take_item(param, '=', has_value);
+        auto value = has_value ? trim(param) : std::string_view{};
+        if (name.empty() || !tchars.contains_all(name)) return verdict::syntax_error;
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
             value = detail::slice(value, 1, value.size() - 2);
 
@@ -159,32 +133,29 @@ enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_err
             duplicate_channel = interleaved_seen;
             interleaved_seen = true;
             interleaved = value;
-        } else if (iequals(name, "destination")) spec.destination = value;
-        else if (iequals(name, "ssrc")) spec.ssrc = value;
+        } else if (iequals(name, "destination")) out.destination = value;
+        else if (iequals(name, "ssrc")) out.ssrc = value;
         // unicast, mode, ttl, layers, append, source, server_port, ...: nothing to do
     }
 
     if (!supported || multicast) return verdict::unsupported;
-    spec.lower = lower;
-    if (lower == lower_transport::udp) {
+    std::uint32_t first = 0;
+    if (out.lower == lower_transport::udp) {
         if (!udp_allowed || interleaved_seen) return verdict::unsupported;
         if (!client_port_seen || duplicate_port) return verdict::malformed;
-        const auto p = parse_pair(client_port, 1, 65535, true);
-        if (!p) return verdict::malformed;
-        spec.client_rtp_port = static_cast<std::uint16_t>(p->first);
-        spec.client_rtcp_port = static_cast<std::uint16_t>(p->second);
+        if (!parse_pair(client_port, 1, 65535, true, first)) return verdict::malformed;
+        out.client_rtp_port = static_cast<std::uint16_t>(first);
+        out.client_rtcp_port = static_cast<std::uint16_t>(first + 1);
     } else {
         if (!tcp_allowed) return verdict::unsupported;
         if (interleaved_seen) {
             if (duplicate_channel) return verdict::malformed;
-            const auto p = parse_pair(interleaved, 0, 255, false);
-            if (!p) return verdict::malformed;
-            spec.interleaved_rtp = static_cast<std::uint8_t>(p->first);
-            spec.interleaved_rtcp = static_cast<std::uint8_t>(p->second);
-            spec.has_interleaved = true;
+            if (!parse_pair(interleaved, 0, 255, false, first)) return verdict::malformed;
+            out.interleaved_rtp = static_cast<std::uint8_t>(first);
+            out.interleaved_rtcp = static_cast<std::uint8_t>(first + 1);
+            out.has_interleaved = true;
         }
     }
-    out = spec;
     return verdict::accepted;
 }
 
@@ -205,21 +176,19 @@ enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_err
     }
     if (quotes % 2 != 0) return fail(errc::bad_transport);
 
-    std::optional<transport_spec> chosen;
-    bool malformed = false;
+    // Every alternative is judged, even after one was chosen: a syntax error anywhere is 400.
+    transport_spec chosen, other;
+    bool have = false, malformed = false;
     for (bool more = true; more;) {
         const auto alt = detail::take_item(rest, ',', more);
-        transport_spec spec;
-        switch (detail::judge_alternative(alt, udp_allowed, tcp_allowed, spec)) {
-        case detail::verdict::accepted:
-            if (!chosen) chosen = spec;
-            break;
+        switch (detail::judge_alternative(alt, udp_allowed, tcp_allowed, have ? other : chosen)) {
+        case detail::verdict::accepted: have = true; break;
         case detail::verdict::malformed: malformed = true; break;
         case detail::verdict::unsupported: break;
         case detail::verdict::syntax_error: return fail(errc::bad_transport);
         }
     }
-    if (chosen) return *chosen;
+    if (have) return chosen;
     return fail(malformed ? errc::bad_transport : errc::unsupported_transport);
 }
 
@@ -231,7 +200,7 @@ enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_err
 [[nodiscard]] constexpr result<std::size_t> write_transport_reply(
     const transport_spec& spec, std::uint16_t server_rtp_port, std::uint16_t server_rtcp_port,
     std::uint32_t ssrc, std::span<char> out) noexcept {
-    detail::text_writer w(out);
+    rtsp::detail::text_writer w(out);
     if (spec.lower == lower_transport::udp) {
         w.text("RTP/AVP;unicast;client_port=");
         w.dec(spec.client_rtp_port);

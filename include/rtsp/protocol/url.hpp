@@ -33,24 +33,16 @@ inline constexpr std::size_t max_url_path = 255;
 
 namespace detail {
 
-[[nodiscard]] constexpr bool is_alnum(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-[[nodiscard]] constexpr bool is_hex(char c) noexcept {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-/// RFC 3986 unreserved / sub-delims characters.
-[[nodiscard]] constexpr bool is_unreserved_or_sub_delim(char c) noexcept {
-    if (is_alnum(c)) return true;
-    switch (c) {
-    case '-': case '.': case '_': case '~':                                       // unreserved
-    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+':
-    case ',': case ';': case '=':                                                 // sub-delims
-        return true;
-    default:
-        return false;
-    }
-}
+using rtsp::detail::char_set;
+inline constexpr char_set hex_digits{"0123456789abcdefABCDEF"};
+/// RFC 3986 pchar (unreserved, pct-encoded, sub-delims, ':', '@') and '/'.
+inline constexpr char_set path_chars{"-._~" "%" "!$&'()*+,;=" ":@" "/", true};
+/// RFC 3986 reg-name: unreserved, pct-encoded, sub-delims.
+inline constexpr char_set reg_name_chars{"-._~" "%" "!$&'()*+,;=", true};
+/// What an IPv6 literal (before any zone) consists of.
+inline constexpr char_set ipv6_chars{"0123456789abcdefABCDEF:."};
+
+[[nodiscard]] constexpr bool is_hex(char c) noexcept { return hex_digits.contains(c); }
 
 /// True when every '%' in `s` starts a two-hex-digit escape.
 [[nodiscard]] constexpr bool valid_escapes(std::string_view s) noexcept {
@@ -80,10 +72,7 @@ namespace detail {
 /// Checks an absolute path: pchar / '/' only, valid escapes, no empty or dot segment, bounded.
 [[nodiscard]] constexpr bool valid_path(std::string_view path) noexcept {
     if (path.empty() || path.front() != '/' || path.size() > max_url_path) return false;
-    for (char c : path)
-        if (!(is_unreserved_or_sub_delim(c) || c == ':' || c == '@' || c == '%' || c == '/'))
-            return false;
-    if (!valid_escapes(path)) return false;
+    if (!path_chars.contains_all(path) || !valid_escapes(path)) return false;
     // Segments between slashes; the final one may be empty ("/cam/"), no other may.
     std::string_view rest = detail::slice(path, 1);
     while (true) {
@@ -98,18 +87,14 @@ namespace detail {
 }
 
 [[nodiscard]] constexpr bool valid_reg_name(std::string_view host) noexcept {
-    if (host.empty()) return false;
-    for (char c : host)
-        if (!(is_unreserved_or_sub_delim(c) || c == '%')) return false;
-    return valid_escapes(host);
+    return !host.empty() && reg_name_chars.contains_all(host) && valid_escapes(host);
 }
 
 /// The inside of "[...]": hex digits, ':' and '.', plus an optional zone ("%25eth0").
 [[nodiscard]] constexpr bool valid_ipv6_literal(std::string_view host) noexcept {
     if (host.find(':') == std::string_view::npos) return false;
     const auto zone = host.find('%');
-    for (char c : detail::slice(host, 0, zone))
-        if (!(is_hex(c) || c == ':' || c == '.')) return false;
+    if (!ipv6_chars.contains_all(detail::slice(host, 0, zone))) return false;
     if (zone != std::string_view::npos) {
         const auto z = detail::slice(host, zone);
         if (z.size() <= 3 || !valid_reg_name(z)) return false;
@@ -127,21 +112,22 @@ namespace detail {
 ///         ("//"), or a path longer than max_url_path.
 [[nodiscard]] constexpr result<url> parse_url(std::string_view uri) noexcept {
     using namespace detail;
+    using namespace std::string_view_literals;  // no strlen at run time
     if (uri.empty()) return fail(errc::bad_url);
     for (char c : uri)
         if (c == ' ' || rtsp::detail::is_ctl(c) || c == '\t') return fail(errc::bad_url);
-    if (uri == "*") return url{{}, {}, 0, uri};
+    if (rtsp::detail::equals(uri, "*")) return url{{}, {}, 0, uri};
 
     url u;
     std::string_view rest = uri;
     if (uri.front() != '/') {
-        const auto sep = uri.find("://");
+        const auto sep = uri.find("://"sv);
         if (sep == std::string_view::npos) return fail(errc::bad_url);
         u.scheme = detail::slice(uri, 0, sep);
         if (!rtsp::detail::iequals(u.scheme, "rtsp") && !rtsp::detail::iequals(u.scheme, "rtsps"))
             return fail(errc::bad_url);
         rest = detail::slice(uri, sep + 3);
-        const auto auth_end = rest.find_first_of("/?#");
+        const auto auth_end = rest.find_first_of("/?#"sv);
         std::string_view authority = detail::slice(rest, 0, auth_end);
         rest = auth_end == std::string_view::npos ? std::string_view{} : detail::slice(rest, auth_end);
         if (const auto at = authority.rfind('@'); at != std::string_view::npos)
@@ -175,8 +161,8 @@ namespace detail {
             u.port = static_cast<std::uint16_t>(*p);
         }
     }
-    u.path = detail::slice(rest, 0, rest.find_first_of("?#"));
-    if (u.path.empty()) u.path = "/";
+    u.path = detail::slice(rest, 0, rest.find_first_of("?#"sv));
+    if (u.path.empty()) u.path = "/"sv;
     if (!valid_path(u.path)) return fail(errc::bad_url);
     return u;
 }
@@ -192,9 +178,10 @@ struct control_target {
 /// {"/cam", false}; "/track1" -> {"/", true}; "/" and "//" -> {"/", false}. A stream whose
 /// own last segment equals `track_name` cannot be addressed as a whole: do not register one.
 [[nodiscard]] constexpr control_target resolve_control(
-    std::string_view path, std::string_view track_name = "track1") noexcept {
+    std::string_view path, std::string_view track_name) noexcept {
+    using namespace std::string_view_literals;
     while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-    if (path.empty()) return {"/", false};
+    if (path.empty()) return {"/"sv, false};
     const auto slash = path.rfind('/');
     if (slash == std::string_view::npos || track_name.empty() ||
         detail::slice(path, slash + 1) != track_name)
@@ -203,6 +190,11 @@ struct control_target {
     while (base.size() > 1 && base.back() == '/') base.remove_suffix(1);
     if (base.empty()) base = detail::slice(path, 0, 1);  // "/track1" -> "/"
     return {base, true};
+}
+/// resolve_control() with the track name the SDP writer uses by default, "track1".
+[[nodiscard]] constexpr control_target resolve_control(std::string_view path) noexcept {
+    using namespace std::string_view_literals;
+    return resolve_control(path, "track1"sv);
 }
 
 }  // namespace rtsp::protocol

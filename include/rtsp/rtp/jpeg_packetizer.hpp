@@ -152,37 +152,38 @@ constexpr jpeg_packetizer::packet jpeg_packetizer::get(
     const std::size_t remaining = frame_.scan.size() - offset;
     const std::size_t length = remaining < capacity ? remaining : capacity;
 
-    detail::byte_writer w{header_out};
+    // Plain stores: create() bounded every field, and header_out holds the largest block.
+    std::byte* const h = header_out.data();
     // Main header (§3.1): type-specific 0, offset, type, Q, width/8, height/8 rounded up.
-    w.u8(0);
-    w.u24(static_cast<std::uint32_t>(offset));
-    w.u8(frame_.type);
-    w.u8(opt_.q);
-    if (needs_x_dimensions()) {
-        w.u8(0);
-        w.u8(0);
-    } else {
-        w.u8(static_cast<std::uint8_t>((frame_.width + 7u) / 8u));
-        w.u8(static_cast<std::uint8_t>((frame_.height + 7u) / 8u));
-    }
+    h[0] = std::byte{0};
+    detail::store_be24(h + 1, static_cast<std::uint32_t>(offset));
+    h[4] = std::byte{frame_.type};
+    h[5] = std::byte{opt_.q};
+    const bool big = needs_x_dimensions();
+    h[6] = std::byte(big ? 0u : (frame_.width + 7u) / 8u);
+    h[7] = std::byte(big ? 0u : (frame_.height + 7u) / 8u);
+    std::size_t n = 8;
     // Restart header (§3.1.7) in every packet: intervals need not align with packets, so
     // F=L=1 and count 0x3FFF, as GStreamer and live555 send.
     if (frame_.has_restart_markers()) {
-        w.u16(frame_.restart_interval);
-        w.u16(0xFFFF);
+        detail::store_be16(h + 8, frame_.restart_interval);
+        detail::store_be16(h + 10, 0xFFFF);
+        n = 12;
     }
     // Quantization table header (§3.1.8) only with offset 0: both tables, luma then chroma.
     if (index == 0 && in_band_tables()) {
-        w.u8(0);  // MBZ
-        w.u8(static_cast<std::uint8_t>((frame_.luma.sixteen_bit() ? 1u : 0u) |
-                                       (frame_.chroma.sixteen_bit() ? 2u : 0u)));
-        w.u16(static_cast<std::uint16_t>(frame_.luma.data.size() + frame_.chroma.data.size()));
-        w.bytes(frame_.luma.data);
-        w.bytes(frame_.chroma.data);
+        h[n] = std::byte{0};  // MBZ
+        h[n + 1] = std::byte((frame_.luma.sixteen_bit() ? 1u : 0u) |
+                             (frame_.chroma.sixteen_bit() ? 2u : 0u));
+        detail::store_be16(h + n + 2, static_cast<std::uint16_t>(frame_.luma.data.size() +
+                                                                 frame_.chroma.data.size()));
+        n += 4;
+        for (const auto& t : {frame_.luma.data, frame_.chroma.data})
+            for (std::byte b : t) h[n++] = b;  // 64 or 128 bytes each (create())
     }
-    RTSP_ASSERT(!w.overflow());
+    RTSP_ASSERT(n <= max_payload_header_size);
 
-    return packet{w.size(), frame_.scan.subspan(offset, length),
+    return packet{n, frame_.scan.subspan(offset, length),
                   static_cast<std::uint32_t>(offset), index + 1 == count_};
 }
 

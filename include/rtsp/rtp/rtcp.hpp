@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "rtsp/detail/bytes.hpp"
+#include "rtsp/detail/divide.hpp"
 #include "rtsp/result.hpp"
 
 namespace rtsp::rtcp {
@@ -81,38 +82,60 @@ inline constexpr std::size_t bye_size = 8;
 /// truncated, as FFmpeg's ff_ntp_time does). Seconds wrap modulo 2^32 (NTP era 1 from 2036).
 [[nodiscard]] constexpr std::uint64_t ntp_from_unix_micros(std::uint64_t unix_us) noexcept {
     constexpr std::uint64_t unix_to_ntp_seconds = 2'208'988'800;  // 1900-01-01 .. 1970-01-01
-    const std::uint64_t seconds = unix_us / 1'000'000 + unix_to_ntp_seconds;
-    const std::uint64_t fraction = ((unix_us % 1'000'000) << 32) / 1'000'000;
+    // divmod: no libgcc 64-bit division on 32-bit targets (rtsp/detail/divide.hpp).
+    const auto s = rtsp::detail::divmod(unix_us, 1'000'000);
+    const std::uint64_t seconds = s.quot + unix_to_ntp_seconds;
+    const std::uint64_t fraction = rtsp::detail::divmod(std::uint64_t{s.rem} << 32, 1'000'000).quot;
     return (seconds << 32) | fraction;
 }
 
 namespace detail {
 
-inline void write_header(rtsp::detail::byte_writer& w, std::uint8_t count, std::uint8_t type,
+/// An RTCP header: V=2, P=0, the count field, the packet type, the length in 32-bit words
+/// minus one.
+inline void write_header(std::byte* p, unsigned count, std::uint8_t type,
                          std::size_t packet_bytes) noexcept {
-    w.u8(static_cast<std::uint8_t>(0x80 | count));  // V=2, P=0
-    w.u8(type);
-    w.u16(static_cast<std::uint16_t>(packet_bytes / 4 - 1));
+    p[0] = std::byte(0x80 | count);
+    p[1] = std::byte{type};
+    rtsp::detail::store_be16(p + 2, static_cast<std::uint16_t>(packet_bytes / 4 - 1));
 }
 
-inline void write_sr_sdes(rtsp::detail::byte_writer& w, const sender_info& s,
-                          std::string_view cname) noexcept {
-    write_header(w, 0, type_sr, sender_report_size);
-    w.u32(s.ssrc);
-    w.u32(static_cast<std::uint32_t>(s.ntp_timestamp >> 32));
-    w.u32(static_cast<std::uint32_t>(s.ntp_timestamp & 0xFFFF'FFFF));
-    w.u32(s.rtp_timestamp);
-    w.u32(s.packet_count);
-    w.u32(s.octet_count);
-
+/// SR + SDES(CNAME), and BYE(s.ssrc) if `bye`: checks, then writes the compound.
+[[nodiscard]] inline result<std::size_t> write_compound(const sender_info& s,
+                                                        std::string_view cname,
+                                                        std::span<std::byte> out,
+                                                        bool bye) noexcept {
+    if (cname.size() > max_cname_size) return fail(errc::invalid_argument);
     const std::size_t sdes = sdes_cname_size(cname.size());
-    write_header(w, 1, type_sdes, sdes);
-    w.u32(s.ssrc);
-    w.u8(sdes_cname);
-    w.u8(static_cast<std::uint8_t>(cname.size()));
-    w.text(cname);
-    // The first null octet ends the item list; the rest pad the chunk to 32 bits.
-    for (std::size_t i = 4 + 4 + 2 + cname.size(); i < sdes; ++i) w.u8(0);
+    const std::size_t n = sender_report_size + sdes + (bye ? bye_size : 0);
+    if (out.size() < n) return fail(errc::buffer_too_small);
+
+    std::byte* p = out.data();
+    write_header(p, 0, type_sr, sender_report_size);
+    const std::uint32_t sr[] = {s.ssrc,
+                                static_cast<std::uint32_t>(s.ntp_timestamp >> 32),
+                                static_cast<std::uint32_t>(s.ntp_timestamp & 0xFFFF'FFFF),
+                                s.rtp_timestamp,
+                                s.packet_count,
+                                s.octet_count};
+    for (std::size_t i = 0; i < 6; ++i) rtsp::detail::store_be32(p + 4 + 4 * i, sr[i]);
+    p += sender_report_size;
+
+    write_header(p, 1, type_sdes, sdes);
+    rtsp::detail::store_be32(p + 4, s.ssrc);
+    p[8] = std::byte{sdes_cname};
+    p[9] = std::byte(cname.size());
+    // The text, then null octets: the first ends the item list, the rest pad the chunk to 32
+    // bits.
+    for (std::size_t i = 0; i < sdes - 10; ++i)
+        p[10 + i] = i < cname.size() ? std::byte(static_cast<unsigned char>(cname[i])) : std::byte{0};
+    p += sdes;
+
+    if (bye) {
+        write_header(p, 1, type_bye, bye_size);
+        rtsp::detail::store_be32(p + 4, s.ssrc);
+    }
+    return n;
 }
 
 }  // namespace detail
@@ -123,13 +146,7 @@ inline void write_sr_sdes(rtsp::detail::byte_writer& w, const sender_info& s,
 [[nodiscard]] inline result<std::size_t> write_sender_report(const sender_info& s,
                                                              std::string_view cname,
                                                              std::span<std::byte> out) noexcept {
-    if (cname.size() > max_cname_size) return fail(errc::invalid_argument);
-    const std::size_t n = sender_report_compound_size(cname.size());
-    if (out.size() < n) return fail(errc::buffer_too_small);
-    rtsp::detail::byte_writer w(out);
-    detail::write_sr_sdes(w, s, cname);
-    RTSP_ASSERT(!w.overflow() && w.size() == n);
-    return w.size();
+    return detail::write_compound(s, cname, out, false);
 }
 
 /// Writes an SR + SDES(CNAME) + BYE(s.ssrc) compound into `out`: the last thing a stream
@@ -138,15 +155,7 @@ inline void write_sr_sdes(rtsp::detail::byte_writer& w, const sender_info& s,
 ///         255 bytes; buffer_too_small if `out` is shorter (nothing written).
 [[nodiscard]] inline result<std::size_t> write_bye(const sender_info& s, std::string_view cname,
                                                    std::span<std::byte> out) noexcept {
-    if (cname.size() > max_cname_size) return fail(errc::invalid_argument);
-    const std::size_t n = bye_compound_size(cname.size());
-    if (out.size() < n) return fail(errc::buffer_too_small);
-    rtsp::detail::byte_writer w(out);
-    detail::write_sr_sdes(w, s, cname);
-    detail::write_header(w, 1, type_bye, bye_size);
-    w.u32(s.ssrc);
-    RTSP_ASSERT(!w.overflow() && w.size() == n);
-    return w.size();
+    return detail::write_compound(s, cname, out, true);
 }
 
 /// What an incoming compound packet contained. Counters saturate at 255.
@@ -198,6 +207,17 @@ constexpr void saturating_increment(std::uint8_t& v) noexcept {
 }
 
 }  // namespace detail
+
+/// The cheap test the server uses for client liveness: `bytes` starts with an RTCP SR or RR
+/// (RFC 3550 §6.1: every compound packet does) whose length fits. Stray bytes and RTP fail it;
+/// parse() below validates a whole compound.
+[[nodiscard]] constexpr bool starts_with_report(std::span<const std::byte> bytes) noexcept {
+    if (bytes.size() < 8) return false;
+    const auto b0 = std::to_integer<std::uint8_t>(bytes[0]);
+    const auto type = std::to_integer<std::uint8_t>(bytes[1]);
+    const std::size_t first = (std::size_t{rtsp::detail::load_be16(bytes.data() + 2)} + 1) * 4;
+    return (b0 >> 6) == 2 && (type == type_sr || type == type_rr) && first <= bytes.size();
+}
 
 /// Validates and summarises an incoming compound RTCP packet (one datagram, or one
 /// interleaved frame). Reads only within `compound`.

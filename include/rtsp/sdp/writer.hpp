@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "rtsp/detail/ascii.hpp"
+#include "rtsp/detail/text_writer.hpp"
 #include "rtsp/result.hpp"
 
 namespace rtsp::sdp {
@@ -37,33 +38,6 @@ struct description {
 inline constexpr std::uint16_t max_rfc2435_dimension = 2040;
 
 namespace detail {
-
-// Appends text to a char span; a write that does not fit sets a sticky overflow flag and
-// writes nothing, so the caller checks once at the end and never writes past the span.
-class text_writer {
-public:
-    constexpr explicit text_writer(std::span<char> out) noexcept : out_(out) {}
-
-    constexpr void text(std::string_view s) noexcept {
-        if (overflow_ || out_.size() - pos_ < s.size()) {
-            overflow_ = true;
-            return;
-        }
-        for (char c : s) out_[pos_++] = c;
-    }
-    constexpr void number(std::uint64_t v) noexcept {
-        char digits[20];
-        text({digits, rtsp::detail::format_unsigned(digits, sizeof digits, v)});
-    }
-
-    [[nodiscard]] constexpr std::size_t size() const noexcept { return pos_; }
-    [[nodiscard]] constexpr bool overflow() const noexcept { return overflow_; }
-
-private:
-    std::span<char> out_;
-    std::size_t pos_ = 0;
-    bool overflow_ = false;
-};
 
 // RFC 4566 "text" excludes NUL, CR and LF; anything else may appear in s=.
 [[nodiscard]] constexpr bool valid_text(std::string_view s) noexcept {
@@ -93,44 +67,57 @@ private:
         !detail::valid_token(d.media_control))
         return fail(errc::invalid_argument);
 
-    const std::string_view family = d.ipv6 ? "IP6" : "IP4";
-    detail::text_writer w(out);
-    w.text("v=0\r\no=- ");
-    w.number(d.session_id);
-    w.text(" ");
-    w.number(d.session_version);
-    w.text(" IN ");
-    w.text(family);
-    w.text(" ");
-    w.text(d.origin_address);
-    w.text("\r\ns=");
-    w.text(d.session_name.empty() ? std::string_view{"-"} : d.session_name);
-    w.text("\r\nt=0 0\r\n"
-           "a=control:*\r\n"
-           "a=range:npt=0-\r\n"
-           "m=video 0 RTP/AVP 26\r\n");
-    w.text(d.ipv6 ? std::string_view{"c=IN IP6 ::\r\n"} : std::string_view{"c=IN IP4 0.0.0.0\r\n"});
-    if (d.bandwidth_kbps != 0) {
-        w.text("b=AS:");
-        w.number(d.bandwidth_kbps);
-        w.text("\r\n");
+    // The text with %x standing for a field of `d` and ?x starting a line that is written only
+    // when field x is set: one loop instead of a call per piece.
+    constexpr char lines[] =
+        "v=0\r\n"
+        "o=- %i %v IN %f %a\r\n"  // %f: IP4 or IP6
+        "s=%s\r\n"
+        "t=0 0\r\n"
+        "a=control:*\r\n"
+        "a=range:npt=0-\r\n"
+        "m=video 0 RTP/AVP 26\r\n"
+        "c=IN %c\r\n"  // %c: IP4 0.0.0.0 or IP6 ::
+        "?bb=AS:%b\r\n"
+        "a=rtpmap:26 JPEG/90000\r\n"
+        "?ra=framerate:%r\r\n"
+        "?xa=x-dimensions:%w,%h\r\n"
+        "a=control:%m\r\n";
+    rtsp::detail::text_writer w(out);
+    for (const char* p = lines; *p != '\0';) {
+        if (*p == '?') {
+            const bool set = p[1] == 'b'   ? d.bandwidth_kbps != 0
+                             : p[1] == 'r' ? d.framerate != 0
+                                           : d.width > max_rfc2435_dimension ||
+                                                 d.height > max_rfc2435_dimension;
+            p += 2;
+            if (!set)
+                while (*p++ != '\n') {}
+        } else if (*p == '%') {
+            switch (p[1]) {
+            case 'i': w.dec(d.session_id); break;
+            case 'v': w.dec(d.session_version); break;
+            case 'f': w.text(d.ipv6 ? "IP6" : "IP4"); break;
+            case 'a': w.text(d.origin_address); break;
+            case 's':
+                if (d.session_name.empty()) w.text("-");
+                else w.text(d.session_name);
+                break;
+            case 'c': w.text(d.ipv6 ? "IP6 ::" : "IP4 0.0.0.0"); break;
+            case 'b': w.dec(d.bandwidth_kbps); break;
+            case 'r': w.dec(d.framerate); break;
+            case 'w': w.dec(d.width); break;
+            case 'h': w.dec(d.height); break;
+            default: w.text(d.media_control); break;  // 'm'
+            }
+            p += 2;
+        } else {
+            std::size_t n = 1;
+            while (p[n] != '\0' && p[n] != '%' && p[n] != '?') ++n;
+            w.text(std::string_view(p, n));
+            p += n;
+        }
     }
-    w.text("a=rtpmap:26 JPEG/90000\r\n");
-    if (d.framerate != 0) {
-        w.text("a=framerate:");
-        w.number(d.framerate);
-        w.text("\r\n");
-    }
-    if (d.width > max_rfc2435_dimension || d.height > max_rfc2435_dimension) {
-        w.text("a=x-dimensions:");
-        w.number(d.width);
-        w.text(",");
-        w.number(d.height);
-        w.text("\r\n");
-    }
-    w.text("a=control:");
-    w.text(d.media_control);
-    w.text("\r\n");
     if (w.overflow()) return fail(errc::buffer_too_small);
     return w.size();
 }
