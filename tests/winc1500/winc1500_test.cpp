@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // winc1500_test.cpp - the WINC1500 emulation behaves like the driver facts say, and the
 // adapter and the seed's rtsp_server on it: WiFi errors as typed errors, AP mode, static IP,
-// chunked delivery, -14 back-pressure, the 7-socket limit. Loopback only; every wait bounded.
+// chunked delivery, -14 back-pressure, the 7-socket limit, requests longer than the receive
+// buffer, datagrams that do not fit, waits without a clock. Loopback only; every wait bounded.
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
@@ -304,6 +305,12 @@ TEST_CASE("rtsp_server: each WiFi failure is its typed error") {
         server_t s2(std::string(40, 'a'), "secret-key", rtsp::winc1500::security::wpa_psk, free_port(),
                     rtsp::winc1500::mode::station, std::nullopt, plat);
         CHECK(s2.start().error() == rtsp::errc::invalid_argument);
+        server_t s3("camnet", std::string(70, 'k'), rtsp::winc1500::security::wpa_psk, free_port(),
+                    rtsp::winc1500::mode::station, std::nullopt, plat);
+        CHECK(s3.start().error() == rtsp::errc::invalid_argument);  // a key of 65+ characters
+        server_t s4("camnet", "123456789", rtsp::winc1500::security::wep, free_port(),
+                    rtsp::winc1500::mode::station, std::nullopt, plat);
+        CHECK(s4.start().error() == rtsp::errc::invalid_argument);  // WEP keys are 10 or 26
     }
     SECTION("unknown network") {
         winc_emu::reset();
@@ -471,4 +478,103 @@ TEST_CASE("rtsp_server: with 1 listener + 6 clients the chip refuses the 7th con
         ::close(fd);
     }
     ::close(seventh);
+}
+
+TEST_CASE("rtsp_server: a request longer than the TCP receive buffer arrives in pieces") {
+    STATIC_REQUIRE(quick_traits::tcp_rx_buffer < 200);
+    winc_emu::reset();
+    const std::uint16_t port = free_port();
+    server_t s("camnet", "secret-key", rtsp::winc1500::security::wpa_psk, port,
+               rtsp::winc1500::mode::station, std::nullopt, plat);
+    REQUIRE(s.start());
+    const int fd = connect_to("127.0.0.1", port);
+    REQUIRE(fd >= 0);
+    // About 350 bytes (lines stay under max_request_line): three deliveries of 128.
+    const std::string request = "OPTIONS * RTSP/1.0\r\nCSeq: 3\r\nUser-Agent: " + std::string(200, 'u') +
+                                "\r\nX-Pad: " + std::string(100, 'p') + "\r\n\r\n";
+    REQUIRE(request.size() > 2 * quick_traits::tcp_rx_buffer);
+    const std::string r = reply_to(s, fd, request);
+    INFO(r);
+    CHECK(r.rfind("RTSP/1.0 200 OK\r\n", 0) == 0);
+    CHECK(r.find("CSeq: 3") != std::string::npos);
+    CHECK(s.network().stats().rx_overflow == 0);
+    ::close(fd);
+}
+
+TEST_CASE("adapter: a datagram larger than the UDP buffer is dropped, the next one arrives whole") {
+    winc_emu::reset();
+    network_t net(plat);
+    REQUIRE(net.wifi_up(settings()));
+    REQUIRE(net.open_udp(0));
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(net.udp_port(rtsp::udp_socket::rtcp));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const auto receive = [&](std::vector<std::byte>& out) {
+        rtsp::datagram_info info;
+        const bool got = pump_until([&] { net.poll(2000); }, [&] {
+            auto r = net.receive_datagram(rtsp::udp_socket::rtcp, out);
+            if (r) info = *r;
+            return r.has_value();
+        });
+        REQUIRE(got);
+        return info;
+    };
+    std::string big(300, 'b');
+    big[0] = 'B';
+    REQUIRE(::sendto(fd, big.data(), big.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) == 300);
+    // The driver delivers it in buffer-sized pieces, each overwriting the one before in the
+    // same buffer, so no piece of it can be kept intact: it is dropped whole.
+    REQUIRE(pump_until([&] { net.poll(2000); }, [&] { return net.stats().rx_overflow == 1; }));
+    REQUIRE(::sendto(fd, "small", 5, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) == 5);
+    std::vector<std::byte> out(512);
+    const auto got = receive(out);
+    CHECK(got.size == 5);
+    CHECK(std::string(reinterpret_cast<const char*>(out.data()), 5) == "small");
+    sockaddr_in self{};
+    socklen_t len = sizeof self;
+    REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) == 0);
+    CHECK(got.from.port == ntohs(self.sin_port));
+    CHECK(got.from.bytes[0] == 127);
+    // Nothing else was delivered (no piece of the large one).
+    net.poll(20000);
+    CHECK(net.receive_datagram(rtsp::udp_socket::rtcp, out).error() == rtsp::errc::would_block);
+    // One that fits exactly arrives whole.
+    const std::string full(quick_traits::udp_rx_buffer, 'f');
+    REQUIRE(::sendto(fd, full.data(), full.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+            static_cast<ssize_t>(full.size()));
+    CHECK(receive(out).size == full.size());
+    CHECK(net.stats().rx_overflow == 1);
+    ::close(fd);
+}
+
+TEST_CASE("adapter: without a clock, waits count rounds and stay bounded") {
+    const rtsp::winc1500::platform no_clock{nullptr, &winc_emu::idle, nullptr};
+    SECTION("bring-up and listen work") {
+        winc_emu::reset();
+        network_t net(no_clock);
+        REQUIRE(net.wifi_up(settings()));
+        REQUIRE(net.listen(rtsp::net::address::v4(0, 0, 0, 0, free_port())));
+        net.poll(0);
+        net.poll(3000);  // no event: returns after about 3 rounds
+    }
+    SECTION("a silent access point times out") {
+        winc_emu::reset();
+        winc_emu::settings().behaviour = winc_emu::wifi_behaviour::silent;
+        network_t net(no_clock);
+        const auto t0 = std::chrono::steady_clock::now();
+        CHECK(net.wifi_up(settings()).error() == rtsp::errc::wifi_timeout);
+        CHECK(std::chrono::steady_clock::now() - t0 < 5s);  // 400 rounds of at most 1 ms
+    }
+}
+
+TEST_CASE("random: without a TRNG, values still differ") {
+    rtsp::winc1500::random r;
+    const std::uint64_t a = r.next_u64(), b = r.next_u64();
+    CHECK(a != b);
+    CHECK(a != 0);
+    CHECK((a >> 32) != (a & 0xFFFFFFFFu));
+    rtsp::winc1500::random t{&counter_rng};
+    CHECK(t.next_u64() != t.next_u64());  // the TRNG's values, when given
 }

@@ -21,16 +21,21 @@
 //    19.7 firmware at most that many bytes per delivery, with 19.6 in pieces of that size in one
 //    handle_events call (u16RemainingSize > 0). Receive buffers (traits::tcp_rx_buffers of them,
 //    one per RTSP connection) are lent from accept to close. A piece that does not fit the buffer
-//    cannot be kept, so the connection is failed (connection_reset) rather than corrupted; size
-//    traits::tcp_rx_buffer to 1460 for 19.6 firmware.
+//    cannot be kept (the next one overwrites it), so the connection is failed (connection_reset)
+//    rather than corrupted, and a datagram is dropped; size traits::tcp_rx_buffer to 1460 for
+//    19.6 firmware. With 19.7 firmware, 128 bytes is enough: the server reassembles requests.
 //  - A peer's FIN is reported by the firmware as -12 (CONN_ABORTED), so 0 and -12 both mean
 //    connection_closed. UDP data arrives only as RECVFROM; recvfrom is used for UDP.
 //  - close() is synchronous and the driver discards that socket's pending events.
-//  - The driver has one callback per kind, so one network is active at a time (`active_`).
+//  - The driver has one callback per kind, so one network is active at a time (`active_`). The
+//    buffers (with default_traits 4 x 128 B TCP and 2 x 128 B UDP receive buffers and the
+//    1400-byte send staging: 2,168 B) are static members, shared by the networks of one Traits;
+//    a network object itself is about 210 bytes.
 //
 // Blocking: the driver's own send() may spin up to ~0.5 s waiting for a chip buffer before it
 // returns -14 (hif_send); that is inside the driver and cannot be shortened from here. Every
-// wait of this adapter (bind, listen, WiFi bring-up, poll) is bounded by platform::now_us.
+// wait of this adapter (bind, listen, WiFi bring-up, poll) is bounded by platform::now_us
+// (without a clock, by a count of rounds of at most 1 ms of platform::idle each).
 //
 // WiFi bring-up and the seed's constructor: constructors cannot fail without exceptions, so
 // `basic_rtsp_server` takes the seed's arguments and its start() (also called by poll() and
@@ -39,11 +44,14 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "rtsp/adapters/winc1500/driver.hpp"
 #include "rtsp/concepts.hpp"
@@ -64,10 +72,14 @@ struct platform {
 
 /// Buffer sizes and limits of the adapter; derive and override to resize.
 struct default_traits {
-    static constexpr std::size_t tcp_rx_buffer = 256;  ///< per TCP connection (19.6 firmware: 1460)
+    /// Per TCP connection. Requests are reassembled in the server's request buffer, so a
+    /// small buffer only costs round trips (19.6 firmware delivers whole segments: 1460).
+    static constexpr std::size_t tcp_rx_buffer = 128;
     static constexpr std::size_t tcp_rx_buffers = 4;   ///< connections that can receive at once:
                                                        ///< Config::max_connections
-    static constexpr std::size_t udp_rx_buffer = 192;  ///< per server UDP socket (RTP, RTCP)
+    /// Per server UDP socket (RTP, RTCP). Receiver reports (RR + SDES CNAME) are < 128 bytes;
+    /// a larger datagram is dropped (stats().rx_overflow): RTSP keep-alives still hold the session.
+    static constexpr std::size_t udp_rx_buffer = 128;
     static constexpr std::uint8_t tcp_in_flight = 6;   ///< sends per TCP socket awaiting SEND
     static constexpr std::uint32_t request_timeout_ms = 5000;  ///< bind/listen replies
     static constexpr std::uint32_t wifi_timeout_ms = 20000;    ///< association + DHCP
@@ -94,42 +106,74 @@ struct wifi_settings {
     net::address ap_address = net::address::v4(192, 168, 1, 1);  ///< AP mode: ours, and the DHCP server's
 };
 
+/// wifi_settings in the driver's form: addresses as s_addr (octets in network order), the
+/// static configuration inline. What basic_rtsp_server stores (40 bytes on a 32-bit MCU, where
+/// a wifi_settings takes 130).
+struct wifi_link {
+    std::string_view ssid;
+    std::string_view key;
+    security sec = security::wpa_psk;
+    winc1500::mode wifi_mode = winc1500::mode::station;
+    std::uint8_t ap_channel = 1;
+    bool has_static_ip = false;
+    std::array<driver::uint32, 4> ip_config{};  ///< static: ip, mask, gateway, dns
+    driver::uint32 ap_address = std::bit_cast<driver::uint32>(std::array<std::uint8_t, 4>{192, 168, 1, 1});
+
+    /// An address as the driver stores it: s_addr holds the octets in memory order (network
+    /// order), whatever the CPU's endianness.
+    static driver::uint32 s_addr(const net::address& a) noexcept {
+        driver::uint32 v;
+        std::memcpy(&v, a.bytes.data(), 4);
+        return v;
+    }
+    void set_static_ip(const winc1500::static_ip& ip) noexcept {
+        has_static_ip = true;
+        ip_config = {s_addr(ip.ip), s_addr(ip.mask), s_addr(ip.gateway), s_addr(ip.dns)};
+    }
+};
+
 /// Event counters, for diagnostics and tests.
 struct counters {
     std::uint32_t buffer_full = 0;      ///< send/sendto refused with -14
     std::uint32_t in_flight_limited = 0;///< TCP sends refused by the in-flight cap
     std::uint32_t accept_failed = 0;    ///< ACCEPT events without a socket (chip out of sockets)
-    std::uint32_t rx_overflow = 0;      ///< connections failed: a delivery did not fit
+    std::uint32_t rx_overflow = 0;      ///< deliveries that did not fit the receive buffer: the
+                                        ///< connection failed, or the datagram was dropped
     std::uint32_t send_failed = 0;      ///< SEND events reporting an error
     std::uint32_t stations_joined = 0;  ///< AP mode: DHCP leases handed out
 };
 
 template <class Traits = default_traits>
 class basic_network {
+    static_assert(Traits::tcp_rx_buffers >= 1 && Traits::tcp_rx_buffers <= driver::TCP_SOCK_MAX,
+                  "tcp_rx_buffers: 1 to 7 (the chip has 7 TCP sockets, one of them the listener)");
+    static_assert(Traits::tcp_rx_buffer >= 1 && Traits::tcp_rx_buffer <= 1460 && Traits::udp_rx_buffer >= 1 &&
+                      Traits::udp_rx_buffer <= 1460,
+                  "receive buffers: 1 to 1460 bytes");
+    static_assert(Traits::wifi_timeout_ms <= 4000000u && Traits::request_timeout_ms <= 4000000u,
+                  "timeouts are counted in 32-bit microseconds");
+
 public:
     using connection = driver::SOCKET;
     /// The server sends every stream packet in its own send(), whole or not at all.
     static constexpr std::size_t stream_send_limit = driver::SOCKET_BUFFER_MAX_LENGTH;
 
     explicit basic_network(platform p = {}) noexcept : plat_(p) {}
-    basic_network(basic_network&& o) noexcept { *this = static_cast<basic_network&&>(o); }
+    // Only a network that has not been used (no callbacks registered, no sockets) may move:
+    // basic_server takes its network by value before using it, and a live one would leave the
+    // driver's callbacks pointing at the old object. So a move copies the platform, nothing else.
+    basic_network(basic_network&& o) noexcept : plat_(o.plat_) { RTSP_ASSERT(!o.owner_); }
     basic_network& operator=(basic_network&& o) noexcept {
-        if (this == &o) return *this;
-        // Only a network that has not registered callbacks may move (basic_server takes its
-        // network by value before using it); a live one would leave the driver pointing here.
-        RTSP_ASSERT(active_ != &o);
+        RTSP_ASSERT(!o.owner_ && !owner_);
         plat_ = o.plat_;
-        socks_ = o.socks_;
-        owner_ = o.owner_;
-        o.owner_ = false;
         return *this;
     }
     basic_network(const basic_network&) = delete;
     basic_network& operator=(const basic_network&) = delete;
     ~basic_network() {
         if (!owner_) return;
-        for (int i = 0; i < driver::MAX_SOCKET; ++i)
-            if (socks_[i].used) close_socket(static_cast<connection>(i));
+        for (connection i = 0; i < driver::MAX_SOCKET; ++i)
+            if (socks_[i].state) close_socket(i);
         if (active_ == this) active_ = nullptr;
     }
 
@@ -137,70 +181,84 @@ public:
     /// Initialises the driver and joins (station) or opens (access point) the network; waits
     /// at most traits::wifi_timeout_ms for the connection and the IP address.
     result<void> wifi_up(const wifi_settings& w) {
-        if (w.ssid.empty() || w.ssid.size() >= driver::M2M_MAX_SSID_LEN) return fail(errc::invalid_argument);
-        if (w.sec != security::open && w.key.empty()) return fail(errc::invalid_argument);
-        if (w.key.size() >= driver::M2M_MAX_PSK_LEN) return fail(errc::invalid_argument);
-        if (w.sec == security::wep && w.key.size() != 10 && w.key.size() != 26) return fail(errc::invalid_argument);
+        wifi_link l;
+        l.ssid = w.ssid;
+        l.key = w.key;
+        l.sec = w.sec;
+        l.wifi_mode = w.wifi_mode;
+        l.ap_channel = w.ap_channel;
+        l.ap_address = wifi_link::s_addr(w.ap_address);
+        if (w.ip) l.set_static_ip(*w.ip);
+        return wifi_up(l);
+    }
+    result<void> wifi_up(const wifi_link& w) {
+        const std::size_t ssid_len = w.ssid.size(), key_len = w.key.size();
+        const bool open = w.sec == security::open, wep = w.sec == security::wep;
+        if (ssid_len - 1 >= driver::M2M_MAX_SSID_LEN - 1 || key_len >= driver::M2M_MAX_PSK_LEN ||
+            (!open && key_len == 0) || (wep && key_len != 10 && key_len != 26))
+            return fail(errc::invalid_argument);
         activate();
-        if (driver::nm_bsp_init() != driver::M2M_SUCCESS) return fail(errc::network_error);
         driver::tstrWifiInitParam param{};
         param.pfAppWifiCb = &wifi_callback;
-        if (driver::m2m_wifi_init(&param) != driver::M2M_SUCCESS) return fail(errc::network_error);
+        if (driver::nm_bsp_init() != driver::M2M_SUCCESS || driver::m2m_wifi_init(&param) != driver::M2M_SUCCESS)
+            return fail(errc::network_error);
         driver::socketDeinit();
         driver::socketInit();
         driver::registerSocketCallback(&socket_callback, nullptr);
-        wifi_ = wifi_state{};
-        wifi_.static_ip = w.ip.has_value();
+        ip_ = 0;
+        wifi_result_ = errc::wifi_timeout;  // what a wait that ends with no event means
 
-        if (w.wifi_mode == mode::access_point) {
-            driver::tstrM2MAPConfig ap{};
-            copy_text(w.ssid, ap.au8SSID);
-            ap.u8ListenChannel = w.ap_channel;
-            ap.u8SecType = static_cast<driver::uint8>(w.sec);
-            if (w.sec == security::wep) {
-                ap.u8KeyIndx = 1;
-                ap.u8KeySz = static_cast<driver::uint8>(w.key.size());
-                copy_text(w.key, ap.au8WepKey);
-            } else if (w.sec == security::wpa_psk) {
-                ap.u8KeySz = static_cast<driver::uint8>(w.key.size());
-                copy_text(w.key, ap.au8Key);
+        // One zeroed buffer holds the NUL-terminated SSID and key for both calls.
+        const bool ap = w.wifi_mode == mode::access_point;
+        driver::tstrM2MAPConfig cfg{};
+        std::memcpy(cfg.au8SSID, w.ssid.data(), ssid_len);
+        driver::uint8* key = ap && wep ? cfg.au8WepKey : cfg.au8Key;
+        if (!open) std::memcpy(key, w.key.data(), key_len);
+        driver::sint8 rc;
+        if (ap) {
+            cfg.u8ListenChannel = w.ap_channel;
+            cfg.u8SecType = static_cast<driver::uint8>(w.sec);
+            if (!open) {
+                cfg.u8KeyIndx = wep;
+                cfg.u8KeySz = static_cast<driver::uint8>(key_len);
             }
-            for (int i = 0; i < 4; ++i) ap.au8DHCPServerIP[i] = w.ap_address.bytes[i];
-            if (driver::m2m_wifi_enable_ap(&ap) != driver::M2M_SUCCESS) return fail(errc::invalid_argument);
-            ip_ = w.ap_address.with_port(0);
-            return {};
+            std::memcpy(cfg.au8DHCPServerIP, &w.ap_address, 4);
+            rc = driver::m2m_wifi_enable_ap(&cfg);
+            if (rc == driver::M2M_SUCCESS) {
+                ip_ = w.ap_address;
+                wifi_result_ = errc{};
+            }
+        } else {
+            if (driver::m2m_wifi_enable_dhcp(!w.has_static_ip) != driver::M2M_SUCCESS) return fail(errc::network_error);
+            // -1: with a static IP, CONNECTED ends the wait (no DHCP_CONF follows).
+            const std::int8_t pending = w.has_static_ip ? -1 : 0;
+            wifi_done_ = pending;
+            rc = driver::m2m_wifi_connect(reinterpret_cast<char*>(cfg.au8SSID), static_cast<driver::uint8>(ssid_len),
+                                          static_cast<driver::uint8>(w.sec), open ? nullptr : key,
+                                          driver::M2M_WIFI_CH_ALL);
+            if (rc == driver::M2M_SUCCESS) (void)pump(wifi_done_, pending, Traits::wifi_timeout_ms * 1000u);
+            if (wifi_result_ == errc::need_more) {
+                // Associated with a static configuration: set it and we are up.
+                driver::tstrM2MIPConfig ip{};
+                ip.u32StaticIP = w.ip_config[0];
+                ip.u32SubnetMask = w.ip_config[1];
+                ip.u32Gateway = w.ip_config[2];
+                ip.u32DNS = w.ip_config[3];
+                wifi_result_ = errc::wifi_no_ip;
+                if (driver::m2m_wifi_set_static_ip(&ip) == driver::M2M_SUCCESS) {
+                    ip_ = ip.u32StaticIP;
+                    wifi_result_ = errc{};
+                }
+            }
         }
-
-        if (w.ip) {
-            ip_config_ = driver::tstrM2MIPConfig{};
-            ip_config_.u32StaticIP = to_s_addr(w.ip->ip);
-            ip_config_.u32SubnetMask = to_s_addr(w.ip->mask);
-            ip_config_.u32Gateway = to_s_addr(w.ip->gateway);
-            ip_config_.u32DNS = to_s_addr(w.ip->dns);
-        }
-        if (driver::m2m_wifi_enable_dhcp(w.ip ? 0 : 1) != driver::M2M_SUCCESS) return fail(errc::network_error);
-        std::array<char, driver::M2M_MAX_SSID_LEN> ssid{};
-        std::array<char, driver::M2M_MAX_PSK_LEN> key{};
-        copy_text(w.ssid, ssid);
-        copy_text(w.key, key);
-        if (driver::m2m_wifi_connect(ssid.data(), static_cast<driver::uint8>(w.ssid.size()),
-                                     static_cast<driver::uint8>(w.sec),
-                                     w.sec == security::open ? nullptr : key.data(),
-                                     driver::M2M_WIFI_CH_ALL) != driver::M2M_SUCCESS)
-            return fail(errc::invalid_argument);
-        wait_until([this] { return wifi_.outcome != wifi_outcome::pending; }, Traits::wifi_timeout_ms);
-        switch (wifi_.outcome) {
-        case wifi_outcome::up: return {};
-        case wifi_outcome::wrong_key: return fail(errc::wifi_wrong_key);
-        case wifi_outcome::no_ip: return fail(errc::wifi_no_ip);
-        case wifi_outcome::failed: return fail(errc::network_error);
-        case wifi_outcome::pending: break;
-        }
-        return fail(wifi_.associated ? errc::wifi_no_ip : errc::wifi_timeout);
+        // Later events are no longer about this bring-up (AP mode: stations joining).
+        wifi_done_ = 1;
+        if (rc != driver::M2M_SUCCESS) return fail(errc::invalid_argument);
+        return fail(wifi_result_);  // errc{}: success
     }
 
     /// Our IPv4 address (DHCP, static, or the AP address); all zero before wifi_up().
-    [[nodiscard]] net::address ip_address() const noexcept { return ip_; }
+    [[nodiscard]] net::address ip_address() const noexcept { return make_address(ip_, 0); }
     [[nodiscard]] const counters& stats() const noexcept { return stats_; }
 
     // --- StreamTransport ------------------------------------------------------------------
@@ -210,16 +268,12 @@ public:
         if (listener_ >= 0) return {};
         const connection s = driver::RTSP_WINC1500_SOCKET_FN(socket)(driver::AF_INET_, driver::SOCK_STREAM_, 0);
         if (s < 0 || s >= driver::TCP_SOCK_MAX) return fail(errc::no_resources);
-        socks_[s] = sock_state{};
-        socks_[s].used = true;
-        if (auto r = bind_and_wait(s, a); !r) {
+        open_slot(s, sock_open);
+        errc e = bind_and_wait(s, wifi_link::s_addr(a), a.port);
+        if (e == errc{} && await(s, driver::RTSP_WINC1500_SOCKET_FN(listen)(s, 0)) != 0) e = errc::network_error;
+        if (e != errc{}) {
             close_socket(s);
-            return r;
-        }
-        socks_[s].op_done = false;
-        if (driver::RTSP_WINC1500_SOCKET_FN(listen)(s, 0) != 0 || !wait_op(s) || socks_[s].op_status != 0) {
-            close_socket(s);
-            return fail(errc::network_error);
+            return fail(e);
         }
         listener_ = s;
         listen_port_ = a.port;
@@ -227,66 +281,45 @@ public:
     }
 
     result<connection> accept() {
-        if (accepted_count_ == 0) return fail(errc::would_block);
-        const connection c = accepted_[0];
-        for (std::size_t i = 1; i < accepted_count_; ++i) accepted_[i - 1] = accepted_[i];
-        --accepted_count_;
-        arm_receive(c);
-        return c;
-    }
-
-    result<std::size_t> receive(connection c, std::span<std::byte> buf) {
-        if (!valid(c) || !socks_[c].used) return fail(errc::connection_reset);
-        sock_state& s = socks_[c];
-        if (s.rx_off < s.rx_len) {
-            std::size_t n = s.rx_len - s.rx_off;
-            if (n > buf.size()) n = buf.size();
-            for (std::size_t i = 0; i < n; ++i) buf[i] = std::byte{rx_[s.buf][s.rx_off + i]};
-            s.rx_off = static_cast<std::uint16_t>(s.rx_off + n);
-            if (s.rx_off == s.rx_len) s.rx_off = s.rx_len = 0;
+        for (connection c = 0; c < driver::TCP_SOCK_MAX; ++c) {
+            if (socks_[c].state != sock_accepted) continue;
+            socks_[c].state = sock_open;
             arm_receive(c);
-            return n;
+            return c;
         }
-        if (s.dead) return fail(s.dead_reason);
-        arm_receive(c);
         return fail(errc::would_block);
     }
 
+    result<std::size_t> receive(connection c, std::span<std::byte> buf) {
+        if (!valid(c) || !socks_[c].state) return fail(errc::connection_reset);
+        if (const std::size_t n = take(c, buf)) return n;
+        const errc dead = socks_[c].dead;
+        return fail(dead != errc{} ? dead : errc::would_block);
+    }
+
     result<std::size_t> send(connection c, buffer_sequence data) {
-        if (!valid(c) || !socks_[c].used) return fail(errc::connection_reset);
+        if (!valid(c) || !socks_[c].state) return fail(errc::connection_reset);
         sock_state& s = socks_[c];
-        if (s.dead) return fail(s.dead_reason);
+        if (s.dead != errc{}) return fail(s.dead);
         if (s.in_flight >= Traits::tcp_in_flight) {
             ++stats_.in_flight_limited;
             return fail(errc::would_block);
         }
-        const std::size_t n = gather(data);
-        if (n == 0) return std::size_t{0};
-        const auto r = driver::RTSP_WINC1500_SOCKET_FN(send)(c, staging_.data(), static_cast<driver::uint16>(n), 0);
-        if (r == driver::SOCK_ERR_BUFFER_FULL) {
-            ++stats_.buffer_full;
-            return fail(errc::would_block);
-        }
+        const int r = transmit(c, data, nullptr);
+        if (r == driver::SOCK_ERR_BUFFER_FULL) return fail(errc::would_block);
         if (r < 0) return fail(errc::connection_reset);
-        ++s.in_flight;
-        return n;
+        if (r > 0) ++s.in_flight;
+        return static_cast<std::size_t>(r);
     }
 
     void close(connection c) {
-        if (!valid(c) || !socks_[c].used || c == listener_) return;
-        for (std::size_t i = 0; i < accepted_count_; ++i) {
-            if (accepted_[i] != c) continue;
-            for (std::size_t j = i + 1; j < accepted_count_; ++j) accepted_[j - 1] = accepted_[j];
-            --accepted_count_;
-            break;
-        }
-        close_socket(c);
+        if (valid(c) && socks_[c].state && c != listener_) close_socket(c);
     }
 
     [[nodiscard]] net::address peer_address(connection c) const {
         return valid(c) ? unpack(socks_[c]) : net::address{};
     }
-    [[nodiscard]] net::address local_address(connection) const { return ip_.with_port(listen_port_); }
+    [[nodiscard]] net::address local_address(connection) const { return make_address(ip_, listen_port_); }
     [[nodiscard]] std::uint16_t listen_port() const noexcept { return listen_port_; }
 
     // --- DatagramTransport ----------------------------------------------------------------
@@ -294,70 +327,33 @@ public:
         activate();
         if (udp_[0] >= 0) return {};
         std::uint16_t p = port ? port : Traits::first_udp_port;
-        const int tries = port ? 1 : 16;
-        for (int t = 0; t < tries; ++t, p = static_cast<std::uint16_t>(p + 2)) {
-            std::array<connection, 2> s{-1, -1};
-            bool ok = true;
-            errc why = errc::network_error;
-            for (int k = 0; k < 2 && ok; ++k) {
-                s[k] = driver::RTSP_WINC1500_SOCKET_FN(socket)(driver::AF_INET_, driver::SOCK_DGRAM_, 0);
-                if (s[k] < driver::TCP_SOCK_MAX || s[k] >= driver::MAX_SOCKET) {
-                    if (s[k] >= 0) (void)driver::RTSP_WINC1500_SOCKET_FN(close)(s[k]);
-                    s[k] = -1;
-                    ok = false;
-                    why = errc::no_resources;
-                    break;
-                }
-                socks_[s[k]] = sock_state{};
-                socks_[s[k]].used = true;
-                socks_[s[k]].udp = true;
-                if (auto r = bind_and_wait(s[k], net::address::v4(0, 0, 0, 0, static_cast<std::uint16_t>(p + k))); !r) {
-                    ok = false;
-                    why = r.error();
-                }
-            }
-            if (ok) {
-                for (int k = 0; k < 2; ++k) {
-                    // SENDTO events only say "transmitted"; -14 is the back-pressure that
-                    // matters. The option is reset by bind, so it is set after it.
-                    const driver::uint32 off = 0;
-                    (void)driver::RTSP_WINC1500_SOCKET_FN(setsockopt)(s[k], driver::SOL_SOCKET_,
-                                                                    driver::SO_SET_UDP_SEND_CALLBACK, &off, sizeof off);
-                    udp_[k] = s[k];
-                    socks_[s[k]].buf = static_cast<std::uint8_t>(k);
-                    arm_receive(s[k]);
-                }
+        for (int tries = port ? 1 : 16;; p = static_cast<std::uint16_t>(p + 2)) {
+            errc e = open_udp_socket(0, p);
+            if (e == errc{}) e = open_udp_socket(1, static_cast<std::uint16_t>(p + 1));
+            if (e == errc{}) {
                 udp_port_ = p;
                 return {};
             }
-            for (connection x : s)
-                if (x >= 0) close_socket(x);
-            if (why != errc::address_in_use) return fail(why);
+            for (const connection s : udp_)
+                if (s >= 0) close_socket(s);
+            if (e != errc::address_in_use || --tries == 0) return fail(e);
         }
-        return fail(errc::address_in_use);
     }
 
     [[nodiscard]] std::uint16_t udp_port(udp_socket s) const {
-        return s == udp_socket::rtp ? udp_port_ : static_cast<std::uint16_t>(udp_port_ + 1);
+        return static_cast<std::uint16_t>(udp_port_ + (s == udp_socket::rtcp));
     }
 
     result<std::size_t> send_datagrams(udp_socket which, const net::address& to,
                                        std::span<const buffer_sequence> datagrams) {
-        const connection s = udp_[which == udp_socket::rtp ? 0 : 1];
+        const connection s = udp_[which == udp_socket::rtcp];
         if (s < 0 || to.is_v6()) return fail(errc::network_error);
-        driver::sockaddr_in dst = to_sockaddr(to);
+        driver::sockaddr_in dst = to_sockaddr(wifi_link::s_addr(to), to.port);
         std::size_t sent = 0;
         for (const buffer_sequence& d : datagrams) {
-            const std::size_t n = gather(d);
-            const auto r = driver::RTSP_WINC1500_SOCKET_FN(sendto)(
-                s, staging_.data(), static_cast<driver::uint16>(n), 0,
-                reinterpret_cast<driver::sockaddr*>(&dst), sizeof dst);
-            if (r == driver::SOCK_ERR_BUFFER_FULL) {
-                ++stats_.buffer_full;
-                break;
-            }
+            const int r = transmit(s, d, &dst);
             if (r < 0) {
-                if (sent == 0) return fail(errc::network_error);
+                if (r != driver::SOCK_ERR_BUFFER_FULL && sent == 0) return fail(errc::network_error);
                 break;
             }
             ++sent;
@@ -366,21 +362,17 @@ public:
         return sent;
     }
 
+    /// One datagram from the socket's buffer, truncated to buf. One larger than
+    /// traits::udp_rx_buffer never arrives: the driver delivers it in pieces that overwrite each
+    /// other, so it is dropped (counted in stats().rx_overflow).
     result<datagram_info> receive_datagram(udp_socket which, std::span<std::byte> buf) {
-        const connection c = udp_[which == udp_socket::rtp ? 0 : 1];
+        const connection c = udp_[which == udp_socket::rtcp];
         if (c < 0) return fail(errc::would_block);
-        sock_state& s = socks_[c];
-        if (s.rx_len == 0) {
+        if (!socks_[c].rx_len) {
             arm_receive(c);
             return fail(errc::would_block);
         }
-        datagram_info info;
-        info.size = s.rx_len < buf.size() ? s.rx_len : buf.size();
-        info.from = unpack(s);
-        for (std::size_t i = 0; i < info.size; ++i) buf[i] = std::byte{udp_rx_[s.buf][i]};
-        s.rx_len = 0;
-        arm_receive(c);
-        return info;
+        return datagram_info{take(c, buf), unpack(socks_[c])};  // take() leaves the sender as it is
     }
 
     // --- EventPump ------------------------------------------------------------------------
@@ -388,179 +380,206 @@ public:
     /// and pumps again until one does or timeout_us passes.
     void poll(std::uint32_t timeout_us) {
         activate();
-        for (int i = 0; i < driver::MAX_SOCKET; ++i)
-            if (socks_[i].used && i != listener_) arm_receive(static_cast<connection>(i));
+        for (connection i = 0; i < driver::MAX_SOCKET; ++i)
+            if (i != listener_) arm_receive(i);
         events_ = 0;
-        (void)driver::m2m_wifi_handle_events(nullptr);
-        if (events_ != 0 || timeout_us == 0) return;
-        if (!plat_.now_us) {
-            if (plat_.idle) plat_.idle(timeout_us);
-            (void)driver::m2m_wifi_handle_events(nullptr);
-            return;
-        }
-        const std::uint64_t end = plat_.now_us() + timeout_us;
-        for (std::uint32_t guard = 0; guard < 1000000u && events_ == 0; ++guard) {
-            const std::uint64_t now = plat_.now_us();
-            if (now >= end) break;
-            if (plat_.idle) plat_.idle(static_cast<std::uint32_t>(end - now));
-            (void)driver::m2m_wifi_handle_events(nullptr);
-        }
+        (void)pump(events_, 0, timeout_us);
     }
 
 private:
+    // Receive sizes fit a byte with the default buffers (11 of these live in RAM).
+    using rx_size = std::conditional_t<(Traits::tcp_rx_buffer < 256 && Traits::udp_rx_buffer < 256),
+                                       std::uint8_t, std::uint16_t>;
+    static constexpr std::uint8_t sock_open = 1, sock_accepted = 2;  // accepted: until accept()
+    /// One per socket id; all zero is a free id.
     struct sock_state {
-        bool used = false;
-        bool udp = false;
-        bool recv_pending = false;
-        bool dead = false;
-        bool op_done = false;
-        driver::sint8 op_status = 0;
-        errc dead_reason = errc::connection_closed;
-        std::uint8_t in_flight = 0;
-        std::uint16_t rx_len = 0;
-        std::uint16_t rx_off = 0;
-        std::uint8_t buf = no_buffer;  // index into rx_ (TCP) or udp_rx_ (UDP)
-        bool rx_discard = false;  // UDP: rest of a datagram that did not fit
-        // TCP: the peer; UDP: the sender of the buffered datagram. IPv4 only, packed (11 of
-        // these live in RAM): octets in network order, port in host order.
-        std::array<std::uint8_t, 4> addr{};
-        std::uint16_t port = 0;
+        std::uint8_t state;         // 0 free, sock_open, sock_accepted
+        std::uint8_t recv_pending;  // a recv/recvfrom is outstanding (one per socket)
+        std::uint8_t rx_discard;    // the rest of a delivery that did not fit is coming
+        std::uint8_t in_flight;     // TCP: sends awaiting their SEND event
+        std::uint8_t buf;           // 1 + index of the receive buffer (TCP: lent); 0: none
+        errc dead;                  // errc{}: alive; else what receive/send report
+        rx_size rx_len, rx_off;     // buffered bytes: [rx_off, rx_len)
+        // TCP: the peer; UDP: the sender of the buffered datagram. Octets as in s_addr
+        // (network order), port in host order.
+        std::array<std::uint8_t, 4> addr;
+        std::uint16_t port;
     };
+    static net::address make_address(driver::uint32 s_addr, std::uint16_t port) noexcept {
+        net::address a;
+        std::memcpy(a.bytes.data(), &s_addr, 4);
+        a.port = port;
+        return a;
+    }
     static net::address unpack(const sock_state& s) noexcept {
-        return net::address::v4(s.addr[0], s.addr[1], s.addr[2], s.addr[3], s.port);
+        driver::uint32 v;
+        std::memcpy(&v, s.addr.data(), 4);
+        return make_address(v, s.port);
     }
-    static void pack(sock_state& s, const net::address& a) noexcept {
-        for (int i = 0; i < 4; ++i) s.addr[i] = a.bytes[i];
-        s.port = a.port;
-    }
-    enum class wifi_outcome : std::uint8_t { pending, up, wrong_key, no_ip, failed };
-    struct wifi_state {
-        bool static_ip = false;
-        bool associated = false;
-        wifi_outcome outcome = wifi_outcome::pending;
-    };
-
-    static constexpr std::uint8_t no_buffer = 0xFF;
-    static bool valid(connection c) noexcept { return c >= 0 && c < driver::MAX_SOCKET; }
-
-    /// Lends a free TCP receive buffer to socket c (none free: it cannot receive until one is).
-    void lend_buffer(connection c) noexcept {
-        sock_state& s = socks_[c];
-        if (s.buf != no_buffer) return;
-        for (std::size_t i = 0; i < Traits::tcp_rx_buffers; ++i) {
-            bool taken = false;
-            for (const sock_state& o : socks_)
-                if (o.used && !o.udp && o.buf == i) taken = true;
-            if (!taken) {
-                s.buf = static_cast<std::uint8_t>(i);
-                return;
-            }
-        }
-    }
-
-    template <std::size_t N>
-    static void copy_text(std::string_view s, driver::uint8 (&out)[N]) noexcept {
-        for (std::size_t i = 0; i < s.size() && i + 1 < N; ++i) out[i] = static_cast<driver::uint8>(s[i]);
-    }
-    template <std::size_t N>
-    static void copy_text(std::string_view s, std::array<char, N>& out) noexcept {
-        for (std::size_t i = 0; i < s.size() && i + 1 < N; ++i) out[i] = s[i];
-    }
-
-    // s_addr holds the octets in memory order (network order), whatever the CPU's endianness.
-    static driver::uint32 to_s_addr(const net::address& a) noexcept {
-        driver::uint32 v = 0;
-        auto* p = reinterpret_cast<unsigned char*>(&v);
-        for (int i = 0; i < 4; ++i) p[i] = a.bytes[i];
-        return v;
-    }
-    static net::address from_sockaddr(const driver::sockaddr_in& sa) noexcept {
-        const auto* p = reinterpret_cast<const unsigned char*>(&sa.sin_addr.s_addr);
+    static void pack(sock_state& s, const driver::sockaddr_in& sa) noexcept {
+        std::memcpy(s.addr.data(), &sa.sin_addr.s_addr, 4);
         const auto* q = reinterpret_cast<const unsigned char*>(&sa.sin_port);
-        return net::address::v4(p[0], p[1], p[2], p[3], static_cast<std::uint16_t>((q[0] << 8) | q[1]));
+        s.port = static_cast<std::uint16_t>((q[0] << 8) | q[1]);
     }
-    static driver::sockaddr_in to_sockaddr(const net::address& a) noexcept {
+    static driver::sockaddr_in to_sockaddr(driver::uint32 s_addr, std::uint16_t port) noexcept {
         driver::sockaddr_in sa{};
         sa.sin_family = driver::AF_INET_;
         auto* q = reinterpret_cast<unsigned char*>(&sa.sin_port);
-        q[0] = static_cast<unsigned char>(a.port >> 8);
-        q[1] = static_cast<unsigned char>(a.port & 0xFF);
-        sa.sin_addr.s_addr = to_s_addr(a);
+        q[0] = static_cast<unsigned char>(port >> 8);
+        q[1] = static_cast<unsigned char>(port);
+        sa.sin_addr.s_addr = s_addr;
         return sa;
     }
+
+    static bool valid(connection c) noexcept { return c >= 0 && c < driver::MAX_SOCKET; }
 
     void activate() noexcept {
         active_ = this;
         owner_ = true;
     }
 
-    /// Copies a gather list into the staging buffer (the driver sends one contiguous buffer
-    /// per call and copies it to the chip before returning); at most 1400 bytes.
-    std::size_t gather(buffer_sequence data) noexcept {
-        std::size_t n = 0;
-        for (const const_buffer& b : data)
-            for (std::size_t i = 0; i < b.size() && n < staging_.size(); ++i)
-                staging_[n++] = static_cast<driver::uint8>(b[i]);
-        return n;
-    }
-
-    template <class Done>
-    bool wait_until(Done done, std::uint32_t timeout_ms) {
-        const std::uint64_t start = plat_.now_us ? plat_.now_us() : 0;
-        // Without a clock the loop is bounded by a pump count instead of time.
-        for (std::uint32_t i = 0; i < 10000000u; ++i) {
+    /// Pumps the driver's events until `flag` leaves `pending` or timeout_us passes, sleeping
+    /// (platform::idle) in between. Differences of the clock are taken in 32 bits: every wait
+    /// is far shorter than the 71 minutes of a wrap. Without a clock, each round sleeps at most
+    /// 1 ms and counts as 1 ms.
+    bool pump(const std::int8_t& flag, std::int8_t pending, std::uint32_t timeout_us) {
+        // plat_ is read anew in the loop (not hoisted): one loop, not one per platform shape.
+        const auto now = [this] { return static_cast<std::uint32_t>(plat_.now_us()); };
+        const std::uint32_t start = plat_.now_us ? now() : 0;
+        for (std::uint32_t round = 0;; ++round) {
             (void)driver::m2m_wifi_handle_events(nullptr);
-            if (done()) return true;
-            if (plat_.now_us) {
-                if (plat_.now_us() - start >= std::uint64_t{timeout_ms} * 1000u) return false;
-            } else if (i >= timeout_ms * 10u) {
-                return false;
-            }
-            if (plat_.idle) plat_.idle(1000);
+            if (flag != pending) return true;
+            const std::uint32_t elapsed = plat_.now_us ? now() - start : round * 1000u;
+            if (elapsed >= timeout_us) return false;
+            if (plat_.idle) plat_.idle(plat_.now_us ? timeout_us - elapsed : 1000u);
         }
-        return done();
-    }
-    bool wait_op(connection s) {
-        return wait_until([this, s] { return socks_[s].op_done; }, Traits::request_timeout_ms);
     }
 
-    result<void> bind_and_wait(connection s, const net::address& a) {
-        driver::sockaddr_in sa = to_sockaddr(a);
-        socks_[s].op_done = false;
-        if (driver::RTSP_WINC1500_SOCKET_FN(bind)(s, reinterpret_cast<driver::sockaddr*>(&sa), sizeof sa) != 0)
-            return fail(errc::network_error);
-        if (!wait_op(s)) return fail(errc::network_error);
-        if (socks_[s].op_status == driver::SOCK_ERR_ADDR_ALREADY_IN_USE) return fail(errc::address_in_use);
-        if (socks_[s].op_status != 0) return fail(errc::network_error);
-        return {};
+    /// Waits for the BIND or LISTEN event that follows a request that returned rc; its status
+    /// (SOCK_ERR_INVALID if the request failed, SOCK_ERR_TIMEOUT if no event came).
+    driver::sint8 await(connection s, driver::sint8 rc) {
+        if (rc != 0) return driver::SOCK_ERR_INVALID;
+        op_sock_ = s;
+        op_ = op_pending;
+        if (!pump(op_, op_pending, Traits::request_timeout_ms * 1000u)) return driver::SOCK_ERR_TIMEOUT;
+        return op_;
+    }
+    errc bind_and_wait(connection s, driver::uint32 s_addr, std::uint16_t port) {
+        driver::sockaddr_in sa = to_sockaddr(s_addr, port);
+        const driver::sint8 st =
+            await(s, driver::RTSP_WINC1500_SOCKET_FN(bind)(s, reinterpret_cast<driver::sockaddr*>(&sa), sizeof sa));
+        return st == 0 ? errc{} : st == driver::SOCK_ERR_ADDR_ALREADY_IN_USE ? errc::address_in_use : errc::network_error;
     }
 
+    /// Opens UDP socket k (0: RTP, 1: RTCP) on port and arms its receive.
+    errc open_udp_socket(std::uint8_t k, std::uint16_t port) {
+        const connection s = driver::RTSP_WINC1500_SOCKET_FN(socket)(driver::AF_INET_, driver::SOCK_DGRAM_, 0);
+        if (s < driver::TCP_SOCK_MAX || s >= driver::MAX_SOCKET) {
+            if (s >= 0) (void)driver::RTSP_WINC1500_SOCKET_FN(close)(s);
+            return errc::no_resources;
+        }
+        open_slot(s, sock_open);
+        socks_[s].buf = static_cast<std::uint8_t>(Traits::tcp_rx_buffers + 1 + k);  // the UDP buffers
+        udp_[k] = s;
+        const errc e = bind_and_wait(s, 0, port);
+        if (e != errc{}) return e;
+        // SENDTO events only say "transmitted"; -14 is the back-pressure that matters. The
+        // option is reset by bind, so it is set after it.
+        const driver::uint32 off = 0;
+        (void)driver::RTSP_WINC1500_SOCKET_FN(setsockopt)(s, driver::SOL_SOCKET_, driver::SO_SET_UDP_SEND_CALLBACK,
+                                                        &off, sizeof off);
+        arm_receive(s);
+        return e;
+    }
+
+    /// Receive buffer b (0-based; TCP ones first, then the two UDP ones) and its size.
+    driver::uint8* rx_buffer(std::uint8_t b, driver::uint16& size) noexcept {
+        constexpr std::size_t tcp_bytes = Traits::tcp_rx_buffers * Traits::tcp_rx_buffer;
+        if (b < Traits::tcp_rx_buffers) {
+            size = Traits::tcp_rx_buffer;
+            return rx_.data() + b * Traits::tcp_rx_buffer;
+        }
+        size = Traits::udp_rx_buffer;
+        return rx_.data() + tcp_bytes + (b - Traits::tcp_rx_buffers) * Traits::udp_rx_buffer;
+    }
+
+    /// Issues the socket's one pending receive, if it has none and its buffer is empty. A TCP
+    /// connection borrows a free buffer first (none free: it cannot receive until one is).
     void arm_receive(connection c) {
         sock_state& s = socks_[c];
-        if (!s.used || s.recv_pending || s.dead || s.rx_len != 0) return;
-        if (!s.udp) lend_buffer(c);
-        if (s.buf == no_buffer) return;
-        driver::sint16 r;
-        if (s.udp) {
-            auto& b = udp_rx_[s.buf];
-            r = driver::RTSP_WINC1500_SOCKET_FN(recvfrom)(c, b.data(), static_cast<driver::uint16>(b.size()), 0);
-        } else {
-            auto& b = rx_[s.buf];
-            r = driver::RTSP_WINC1500_SOCKET_FN(recv)(c, b.data(), static_cast<driver::uint16>(b.size()), 0);
+        if (!s.state || s.recv_pending || s.dead != errc{} || s.rx_len) return;
+        if (!s.buf) {
+            for (std::uint8_t i = 0; i < Traits::tcp_rx_buffers; ++i) {
+                if (lent_ & (1u << i)) continue;
+                lent_ = static_cast<std::uint8_t>(lent_ | (1u << i));
+                s.buf = static_cast<std::uint8_t>(i + 1);
+                break;
+            }
+            if (!s.buf) return;
         }
-        if (r == 0) s.recv_pending = true;
+        driver::uint16 size;
+        driver::uint8* p = rx_buffer(static_cast<std::uint8_t>(s.buf - 1), size);
+        // UDP data arrives only as RECVFROM, so UDP sockets use recvfrom.
+        const auto r = (c >= driver::TCP_SOCK_MAX ? &driver::RTSP_WINC1500_SOCKET_FN(recvfrom)
+                                                  : &driver::RTSP_WINC1500_SOCKET_FN(recv))(c, p, size, 0);
+        if (r == 0) s.recv_pending = 1;
         else if (r != driver::SOCK_ERR_BUFFER_FULL) kill(s, errc::connection_reset);  // retried later on -14
     }
 
-    static void kill(sock_state& s, errc why) noexcept {
-        if (s.dead) return;
-        s.dead = true;
-        s.dead_reason = why;
+    /// Copies buffered bytes of c into buf (of a datagram: its first buf.size() bytes, the
+    /// rest is dropped), and re-arms the receive once the buffer is empty. Returns the count.
+    std::size_t take(connection c, std::span<std::byte> buf) {
+        sock_state& s = socks_[c];
+        std::size_t n = static_cast<std::size_t>(s.rx_len - s.rx_off);
+        if (n > buf.size()) n = buf.size();
+        if (n) {
+            driver::uint16 size;
+            std::memcpy(buf.data(), rx_buffer(static_cast<std::uint8_t>(s.buf - 1), size) + s.rx_off, n);
+        }
+        s.rx_off = static_cast<rx_size>(s.rx_off + n);
+        if (c >= driver::TCP_SOCK_MAX || s.rx_off == s.rx_len) s.rx_off = s.rx_len = 0;
+        arm_receive(c);
+        return n;
     }
 
+    /// Gathers one packet (at most 1400 bytes) into the staging buffer, since the driver sends
+    /// one contiguous buffer per call (and copies it to the chip before returning), and sends
+    /// it: to `to` (UDP) or on the connection. Returns the byte count or the driver's error.
+    int transmit(connection c, buffer_sequence data, driver::sockaddr_in* to) {
+        std::size_t n = 0;
+        for (const const_buffer& b : data) {
+            std::size_t k = staging_.size() - n;
+            if (b.size() < k) k = b.size();
+            if (k) std::memcpy(staging_.data() + n, b.data(), k);
+            n += k;
+        }
+        if (n == 0) return 0;
+        const auto len = static_cast<driver::uint16>(n);
+        const driver::sint16 r =
+            to ? driver::RTSP_WINC1500_SOCKET_FN(sendto)(c, staging_.data(), len, 0,
+                                                         reinterpret_cast<driver::sockaddr*>(to), sizeof *to)
+               : driver::RTSP_WINC1500_SOCKET_FN(send)(c, staging_.data(), len, 0);
+        if (r == driver::SOCK_ERR_BUFFER_FULL) ++stats_.buffer_full;
+        return r < 0 ? r : static_cast<int>(n);
+    }
+
+    static void kill(sock_state& s, errc why) noexcept {
+        if (s.dead == errc{}) s.dead = why;
+    }
+
+    /// Frees id c's state and its lent receive buffer.
+    void reset_slot(connection c) noexcept {
+        sock_state& s = socks_[c];
+        if (c < driver::TCP_SOCK_MAX && s.buf) lent_ = static_cast<std::uint8_t>(lent_ & ~(1u << (s.buf - 1)));
+        s = sock_state{};
+    }
+    void open_slot(connection c, std::uint8_t state) noexcept {
+        reset_slot(c);
+        socks_[c].state = state;
+    }
     void close_socket(connection c) {
         (void)driver::RTSP_WINC1500_SOCKET_FN(close)(c);
-        socks_[c] = sock_state{};
+        reset_slot(c);
         if (c == listener_) listener_ = -1;
         if (c == udp_[0]) udp_[0] = -1;
         if (c == udp_[1]) udp_[1] = -1;
@@ -575,135 +594,124 @@ private:
     }
 
     void on_socket_event(connection c, driver::uint8 msg, void* pv) {
-        ++events_;
+        events_ = 1;
         sock_state& s = socks_[c];
         switch (msg) {
         case driver::SOCKET_MSG_BIND:
-            s.op_status = static_cast<driver::tstrSocketBindMsg*>(pv)->status;
-            s.op_done = true;
-            break;
-        case driver::SOCKET_MSG_LISTEN:
-            s.op_status = static_cast<driver::tstrSocketListenMsg*>(pv)->status;
-            s.op_done = true;
+        case driver::SOCKET_MSG_LISTEN:  // tstrSocketBindMsg and tstrSocketListenMsg: {sint8 status}
+            if (c == op_sock_) op_ = *static_cast<const driver::sint8*>(pv);
             break;
         case driver::SOCKET_MSG_ACCEPT: {
-            const auto* m = static_cast<driver::tstrSocketAcceptMsg*>(pv);
+            const auto* m = static_cast<const driver::tstrSocketAcceptMsg*>(pv);
             const connection n = m->sock;
             if (n < 0 || n >= driver::TCP_SOCK_MAX || n == listener_) {
                 ++stats_.accept_failed;
                 break;
             }
-            if (accepted_count_ == accepted_.size()) {  // cannot happen with 7 TCP sockets
-                (void)driver::RTSP_WINC1500_SOCKET_FN(close)(n);
-                break;
-            }
-            socks_[n] = sock_state{};
-            socks_[n].used = true;
-            pack(socks_[n], from_sockaddr(m->strAddr));
-            accepted_[accepted_count_++] = n;
+            open_slot(n, sock_accepted);
+            pack(socks_[n], m->strAddr);
             break;
         }
         case driver::SOCKET_MSG_RECV:
         case driver::SOCKET_MSG_RECVFROM: {
-            const auto* m = static_cast<driver::tstrSocketRecvMsg*>(pv);
-            if (!s.used) break;
-            if (m->u16RemainingSize == 0) s.recv_pending = false;
-            if (m->s16BufferSize <= 0) {
-                if (s.udp || m->s16BufferSize == driver::SOCK_ERR_TIMEOUT) break;  // re-armed later
-                kill(s, m->s16BufferSize == 0 || m->s16BufferSize == driver::SOCK_ERR_CONN_ABORTED
-                            ? errc::connection_closed : errc::connection_reset);
+            const auto* m = static_cast<const driver::tstrSocketRecvMsg*>(pv);
+            if (!s.state) break;
+            const bool more = m->u16RemainingSize != 0;  // more pieces of this delivery follow
+            if (!more) s.recv_pending = 0;
+            const driver::sint16 size = m->s16BufferSize;
+            if (size <= 0) {  // UDP: nothing to do, re-armed later; TCP: -13 too
+                if (c < driver::TCP_SOCK_MAX && size != driver::SOCK_ERR_TIMEOUT)
+                    kill(s, size == 0 || size == driver::SOCK_ERR_CONN_ABORTED ? errc::connection_closed
+                                                                             : errc::connection_reset);
                 break;
             }
-            const auto size = static_cast<std::uint16_t>(m->s16BufferSize);
-            if (s.udp) {
-                // A datagram larger than the buffer comes in pieces: keep the first, drop the rest.
-                if (!s.rx_discard) {
-                    s.rx_len = size;
-                    pack(s, from_sockaddr(m->strRemoteAddr));
-                }
-                s.rx_discard = m->u16RemainingSize != 0;
-            } else if (s.rx_len == 0 && !s.dead) {
-                s.rx_len = size;  // the driver wrote it at rx_[s.buf][0]
-                s.rx_off = 0;
-                if (m->u16RemainingSize != 0) {
-                    // The next piece overwrites this one in the same buffer before anyone
-                    // can read it: drop it and fail the connection rather than corrupt it.
-                    s.rx_len = 0;
-                    ++stats_.rx_overflow;
-                    kill(s, errc::connection_reset);
-                }
+            const bool first = !s.rx_discard;
+            s.rx_discard = more;
+            if (!first || s.dead != errc{}) break;
+            if (more) {
+                // Does not fit: the next piece overwrites this one in the same buffer before
+                // anyone can read it. A datagram is dropped; a connection fails rather than
+                // deliver corrupt data.
+                ++stats_.rx_overflow;
+                if (c < driver::TCP_SOCK_MAX) kill(s, errc::connection_reset);
+                break;
             }
+            if (c >= driver::TCP_SOCK_MAX) pack(s, m->strRemoteAddr);  // the datagram's sender
+            s.rx_len = static_cast<rx_size>(size);  // the driver wrote it at the buffer's start
+            s.rx_off = 0;
             break;
         }
-        case driver::SOCKET_MSG_SEND: {
-            const driver::sint16 v = *static_cast<driver::sint16*>(pv);
+        case driver::SOCKET_MSG_SEND:
             if (s.in_flight) --s.in_flight;
-            if (v <= 0 && s.used && !s.udp) {
+            if (*static_cast<const driver::sint16*>(pv) <= 0 && s.state && c < driver::TCP_SOCK_MAX) {
                 ++stats_.send_failed;
                 kill(s, errc::connection_reset);
             }
             break;
-        }
         default:
             break;
         }
     }
 
+    // wifi_done_: 1 once wifi_up() has its outcome (or has returned: AP mode, timeout), 0 or
+    // -1 while it waits (-1: a static IP, so CONNECTED is the end). wifi_result_: the outcome.
     void on_wifi_event(driver::uint8 msg, void* pv) {
-        ++events_;
-        if (msg == driver::M2M_WIFI_RESP_CON_STATE_CHANGED) {
-            const auto* m = static_cast<driver::tstrM2mWifiStateChanged*>(pv);
-            if (m->u8CurrState == driver::M2M_WIFI_CONNECTED) {
-                wifi_.associated = true;
-                if (wifi_.static_ip && wifi_.outcome == wifi_outcome::pending) {
-                    // No DHCP_CONF follows a static configuration: set it and we are up.
-                    if (driver::m2m_wifi_set_static_ip(&ip_config_) == driver::M2M_SUCCESS) {
-                        const auto* p = reinterpret_cast<const unsigned char*>(&ip_config_.u32StaticIP);
-                        ip_ = net::address::v4(p[0], p[1], p[2], p[3]);
-                        wifi_.outcome = wifi_outcome::up;
-                    } else {
-                        wifi_.outcome = wifi_outcome::no_ip;
-                    }
-                }
-            } else if (m->u8CurrState == driver::M2M_WIFI_DISCONNECTED && wifi_.outcome == wifi_outcome::pending) {
-                wifi_.outcome = m->u8ErrCode == driver::M2M_ERR_AUTH_FAIL ? wifi_outcome::wrong_key
-                                                                           : wifi_outcome::failed;
-            }
-        } else if (msg == driver::M2M_WIFI_REQ_DHCP_CONF) {
-            const auto* m = static_cast<driver::tstrM2MIPConfig*>(pv);
-            const auto* p = reinterpret_cast<const unsigned char*>(&m->u32StaticIP);
-            if (ip_.bytes[0] == 0 && wifi_.outcome == wifi_outcome::pending) {
-                ip_ = net::address::v4(p[0], p[1], p[2], p[3]);
-                wifi_.outcome = wifi_outcome::up;
-            } else {
+        events_ = 1;
+        if (msg == driver::M2M_WIFI_REQ_DHCP_CONF) {
+            if (wifi_done_ > 0) {
                 ++stats_.stations_joined;  // AP mode: a station got a lease
+                return;
+            }
+            ip_ = static_cast<const driver::tstrM2MIPConfig*>(pv)->u32StaticIP;
+            wifi_result_ = errc{};
+        } else if (wifi_done_ > 0) {
+            return;
+        } else if (msg == driver::M2M_WIFI_RESP_CON_STATE_CHANGED) {
+            const auto* m = static_cast<const driver::tstrM2mWifiStateChanged*>(pv);
+            if (m->u8CurrState == driver::M2M_WIFI_CONNECTED) {
+                wifi_result_ = errc::wifi_no_ip;  // associated: a timeout now means no address
+                if (wifi_done_ == 0) return;      // DHCP_CONF comes next
+                wifi_result_ = errc::need_more;   // wifi_up() sets the static IP
+            } else if (m->u8CurrState == driver::M2M_WIFI_DISCONNECTED) {
+                wifi_result_ = m->u8ErrCode == driver::M2M_ERR_AUTH_FAIL ? errc::wifi_wrong_key : errc::network_error;
+            } else {
+                return;
             }
         } else if (msg == driver::M2M_WIFI_RESP_IP_CONFLICT || msg == driver::M2M_WIFI_REQ_DHCP_FAILURE) {
-            if (wifi_.outcome == wifi_outcome::pending) wifi_.outcome = wifi_outcome::no_ip;
+            wifi_result_ = errc::wifi_no_ip;
+        } else {
+            return;
         }
+        wifi_done_ = 1;
     }
+
+    static constexpr std::int8_t op_pending = 1;  // BIND/LISTEN statuses are 0 or negative
 
     inline static basic_network* active_ = nullptr;
 
     platform plat_{};
-    bool owner_ = false;
+    counters stats_{};
     std::array<sock_state, driver::MAX_SOCKET> socks_{};
-    // Receive buffers are lent to connections (accept to close), not tied to socket ids: ids
-    // rotate over all 7 TCP sockets, but only Config::max_connections clients are served.
-    std::array<std::array<driver::uint8, Traits::tcp_rx_buffer>, Traits::tcp_rx_buffers> rx_{};
-    std::array<std::array<driver::uint8, Traits::udp_rx_buffer>, 2> udp_rx_{};
-    std::array<driver::uint8, driver::SOCKET_BUFFER_MAX_LENGTH> staging_{};
-    std::array<connection, driver::TCP_SOCK_MAX> accepted_{};
-    std::size_t accepted_count_ = 0;
-    connection listener_ = -1;
-    std::array<connection, 2> udp_{-1, -1};
+    driver::uint32 ip_ = 0;                  // s_addr (network order)
     std::uint16_t listen_port_ = 0;
     std::uint16_t udp_port_ = 0;
-    std::uint32_t events_ = 0;
-    net::address ip_{};
-    wifi_state wifi_{};
-    driver::tstrM2MIPConfig ip_config_{};
-    counters stats_{};
+    std::int8_t op_ = 0;                     // the awaited BIND/LISTEN status (op_pending until it arrives)
+    std::int8_t events_ = 0;                 // set by every callback (poll's wake-up)
+    errc wifi_result_{};
+    std::uint8_t lent_ = 0;                  // bit i: TCP receive buffer i is lent
+    bool owner_ = false;
+    std::int8_t wifi_done_ = 1;              // see on_wifi_event()
+    connection op_sock_ = -1;                // the socket whose BIND/LISTEN event is awaited
+    connection listener_ = -1;
+    std::array<connection, 2> udp_{-1, -1};  // RTP, RTCP
+    // The buffers are static, shared by the networks of one Traits (one is active at a time:
+    // the driver has one callback of each kind), so that a network is small: basic_server
+    // takes it by value, and the temporary would otherwise cost 2.4 KB of stack. Receive
+    // buffers: the TCP ones are lent to connections (accept to close), not tied to socket
+    // ids, since ids rotate over all 7 TCP sockets but only Config::max_connections clients
+    // are served; then one each for the RTP and RTCP sockets.
+    inline static std::array<driver::uint8, Traits::tcp_rx_buffers * Traits::tcp_rx_buffer + 2 * Traits::udp_rx_buffer> rx_;
+    inline static std::array<driver::uint8, driver::SOCKET_BUFFER_MAX_LENGTH> staging_;
 };
 
 using network = basic_network<>;
@@ -715,14 +723,19 @@ struct clock {
 };
 struct random {
     std::uint64_t (*next)() = nullptr;
-    std::uint64_t state = 0x9E3779B97F4A7C15u;
+    std::uint32_t state = 0x9E3779B9u;  ///< never 0
     std::uint64_t next_u64() {
         if (next) return next();
-        // No TRNG given: splitmix64, so ids differ, but they are predictable (not secure).
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15u);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-        return z ^ (z >> 31);
+        // No TRNG given: two steps of xorshift32 (32-bit shifts only, cheap on a Cortex-M),
+        // so ids differ, but they are predictable (not secure).
+        std::uint64_t v = 0;
+        for (int i = 0; i < 2; ++i) {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            v = (v << 32) | state;
+        }
+        return v;
     }
 };
 
@@ -740,27 +753,25 @@ public:
                       security ssid_security = security::wpa_psk, std::uint16_t port = 554,
                       winc1500::mode m = mode::station, std::optional<static_ip> ip = std::nullopt,
                       platform plat = {}, server_options opts = {}, Encoder enc = Encoder{})
-        : base(with_port(opts, port), basic_network<Traits>(plat), clock{plat.now_us},
-               random{plat.random_u64, 0x9E3779B97F4A7C15u}, static_cast<Encoder&&>(enc)) {
-        copy(ssid, ssid_, ssid_len_);
-        copy(ssid_key, key_, key_len_);
-        settings_.sec = ssid_security;
-        settings_.wifi_mode = m;
-        settings_.ip = ip;
+        : base((opts.port = port, opts), basic_network<Traits>(plat), clock{plat.now_us}, random{plat.random_u64},
+               static_cast<Encoder&&>(enc)) {
+        link_.ssid = store(ssid, ssid_);
+        link_.key = store(ssid_key, key_);
+        link_.sec = ssid_security;
+        link_.wifi_mode = m;
+        if (ip) link_.set_static_ip(*ip);
     }
 
     /// AP mode: the channel and our (DHCP server) address; call before start().
     void set_access_point(std::uint8_t channel, const net::address& address) {
-        settings_.ap_channel = channel;
-        settings_.ap_address = address;
+        link_.ap_channel = channel;
+        link_.ap_address = wifi_link::s_addr(address);
     }
 
     /// Brings WiFi up (once), then listens and opens the UDP ports.
     result<void> start() {
         if (!wifi_ok_) {
-            settings_.ssid = std::string_view(ssid_.data(), ssid_len_);
-            settings_.key = std::string_view(key_.data(), key_len_);
-            if (auto r = this->network().wifi_up(settings_); !r) return r;
+            if (auto r = this->network().wifi_up(link_); !r) return r;
             wifi_ok_ = true;
         }
         return base::start();
@@ -778,21 +789,19 @@ public:
     [[nodiscard]] net::address ip_address() { return this->network().ip_address(); }
 
 private:
-    static server_options with_port(server_options o, std::uint16_t port) {
-        o.port = port;
-        return o;
-    }
+    /// Copies s (the caller's string need not outlive the constructor). Longer than the driver
+    /// allows: one byte too many is kept, so that start() rejects it.
     template <std::size_t N>
-    static void copy(std::string_view s, std::array<char, N>& out, std::size_t& len) {
-        // Longer than the driver allows: keep one byte too many so wifi_up() rejects it.
-        len = s.size() < N ? s.size() : N;
-        for (std::size_t i = 0; i < len; ++i) out[i] = s[i];
+    static std::string_view store(std::string_view s, std::array<char, N>& out) noexcept {
+        const std::size_t n = s.size() < N ? s.size() : N;
+        if (n) std::memcpy(out.data(), s.data(), n);
+        return {out.data(), n};
     }
 
-    std::array<char, driver::M2M_MAX_SSID_LEN> ssid_{};
-    std::array<char, driver::M2M_MAX_PSK_LEN> key_{};
-    std::size_t ssid_len_ = 0, key_len_ = 0;
-    wifi_settings settings_{};
+    // The server is neither copied nor moved (basic_server), so link_ may point into these.
+    std::array<char, driver::M2M_MAX_SSID_LEN> ssid_;  // at most 32 + one too many
+    std::array<char, driver::M2M_MAX_PSK_LEN> key_;    // at most 64 + one too many
+    wifi_link link_{};
     bool wifi_ok_ = false;
 };
 
