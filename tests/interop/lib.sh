@@ -140,3 +140,10 @@ show() {
     cat "$1" || true
     log "-----"
 }
+
+# gst_error_while_playing FILE: true if gst-launch printed an ERROR before it reached EOS. An
+# ERROR after "Got EOS" comes from tearing the pipeline down (rtspsrc sometimes reports the
+# server's end of the TCP stream then), after every frame was already decoded and counted.
+gst_error_while_playing() {
+    awk '/Got EOS from element/ { exit 1 } /ERROR/ { found = 1; exit 0 } END { exit !found }' "$1"
+}

@@ -3,7 +3,7 @@
 # Six clients at once on the emulated WINC1500 (the listener + 6 connections use all 7 TCP
 # sockets): three GStreamer clients over UDP, three over TCP, 160x120 at 15 fps. While they
 # stream, a 7th TCP connection must be refused cleanly (closed without a reply, or 503), and all
-# six must still decode 60 frames (4 s) each, with no ERROR, within 40 s.
+# six must still decode 60 frames (4 s) each, with no ERROR while playing, within 40 s.
 # usage: six_clients_test.sh WINC_SERVE WINC_SERVE
 set -euo pipefail
 SERVE=$1 FRAME_TOOL=$2
@@ -48,7 +48,14 @@ for i in "${!PIDS[@]}"; do
     wait "${PIDS[$i]}" || status=$?
     f=$(ls "$WORK"/gst-$((i + 1))-*.log)
     frames=$(grep -c "fakesink0: last-message = chain" "$f" || true)
-    if [[ $status -ne 0 || $frames -ne $N ]] || grep -q ERROR "$f"; then
+    ok=1
+    [[ $frames -eq $N ]] || ok=0
+    gst_error_while_playing "$f" && ok=0
+    # After EOS, rtspsrc's PAUSE sometimes races its own TEARDOWN and reports "Could not send
+    # message (Received end-of-file)", so gst-launch exits 1 although every frame was decoded and
+    # the server saw the TEARDOWN (seen on 1 in ~10 runs, before and after adapter changes).
+    [[ $status -eq 0 ]] || grep -q "Got EOS from element" "$f" || ok=0
+    if ((ok == 0)); then
         show "$f"
         log "FAIL: client $((i + 1)) ($(basename "$f")): status $status, $frames of $N frames"
         failed=1
@@ -58,6 +65,8 @@ for i in "${!PIDS[@]}"; do
 done
 stop_server
 grep "^emu:\|^adapter:" "$SERVER_LOG"
+teardowns=$(grep -c "ended (TEARDOWN)" "$SERVER_LOG" || true)
+((teardowns == 6)) || fail "the server saw $teardowns TEARDOWNs, not 6"
 grep -q "max_tcp_in_use=7" "$SERVER_LOG" || fail "the emulated chip never had all 7 TCP sockets in use"
 grep -q "accept_refused=[1-9]" "$SERVER_LOG" || grep -q "503" "$WORK/seventh.log" ||
     fail "the seventh connection was neither refused by the chip nor answered 503"
