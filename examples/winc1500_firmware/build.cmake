@@ -5,8 +5,7 @@
 # heap trap leaves `rtsp_heap_is_forbidden_on_the_target' undefined), and reports the
 # library's footprint: flash = .text + .rodata, static RAM = .data + .bss, from the ELF's
 # symbol table, without the driver stubs, the board glue and the frame (pixels + fixed JPEG).
-# Built twice: with rtsp::embedded_config (the limits below apply) and with the trimmed
-# configuration of main.cpp (-DRTSP_FIRMWARE_SMALL).
+# Built with rtsp::embedded_config; the limits below apply.
 # Inputs: ARM_GXX, SOURCE_DIR (project root), WORK_DIR; optional FLASH_LIMIT, RAM_LIMIT (bytes),
 # INCLUDE_DIR (the library headers, default SOURCE_DIR/include).
 cmake_minimum_required(VERSION 3.25)
@@ -132,7 +131,6 @@ function(build variant defines)
 endfunction()
 
 build(embedded_config "")
-build(trimmed "-DRTSP_FIRMWARE_SMALL")
 if(embedded_config_flash GREATER FLASH_LIMIT OR embedded_config_ram GREATER RAM_LIMIT)
   message(FATAL_ERROR "footprint regression: flash ${embedded_config_flash} B (ceiling ${FLASH_LIMIT}), "
     "static RAM ${embedded_config_ram} B (ceiling ${RAM_LIMIT})")

@@ -84,27 +84,9 @@ struct fixed_jpeg_encoder {
     }
 };
 
-#if defined(RTSP_FIRMWARE_SMALL)
-// Buffers trimmed toward the 8 KiB static-RAM target, still 4 connections and 4 sessions:
-// requests up to 384 bytes (GStreamer, FFmpeg and VLC send < 350), responses up to 512 (a
-// DESCRIBE with its SDP is ~400), and the adapter's receive buffers at 128 bytes each.
-struct firmware_config : rtsp::embedded_config {
-    static constexpr std::size_t request_buffer_size = 384;
-    static constexpr std::size_t max_request_head = 384;
-    static constexpr std::size_t max_request_line = 256;
-    static constexpr std::size_t max_headers = 12;
-    static constexpr std::size_t max_url_length = 64;
-    static constexpr std::size_t response_buffer_size = 512;
-    static constexpr std::size_t pending_output_size = 512;
-};
-struct firmware_traits : rtsp::winc1500::default_traits {
-    static constexpr std::size_t tcp_rx_buffer = 128;
-    static constexpr std::size_t udp_rx_buffer = 128;
-};
-using server_t = rtsp::winc1500::basic_rtsp_server<fixed_jpeg_encoder, firmware_config, firmware_traits>;
-#else
+// embedded_config: 4 connections, 4 sessions, 512-byte requests, no authentication and no log
+// text (rtsp/config.hpp); the adapter's default traits.
 using server_t = rtsp::winc1500::basic_rtsp_server<fixed_jpeg_encoder, rtsp::embedded_config>;
-#endif
 
 // The server lives in static storage (counted as static RAM, not hidden on the stack); it is
 // built with placement new because -nostartfiles firmware may not run global constructors.

@@ -33,9 +33,18 @@ struct default_config {
     static constexpr std::uint32_t send_stall_ms = 5000;     ///< TCP output stuck this long: disconnect
     static constexpr std::uint32_t rtcp_interval_ms = 5000;  ///< RTCP Sender Report period
     static constexpr std::size_t max_rtcp_datagrams_per_poll = 16;  ///< bounded work per poll()
+    /// Digest/Basic authentication (server_options::username, register_auth_cb). Off: no
+    /// authentication code in flash, and start() refuses a username with invalid_argument.
+    static constexpr bool authentication = true;
+    /// Log lines for register_log_cb. Off: no message text or formatting code in flash, and
+    /// register_log_cb does not compile.
+    static constexpr bool logging = true;
 };
 
-/// A small footprint for microcontrollers (WINC1500: 7 TCP sockets, one is the listener).
+/// A small footprint for microcontrollers (WINC1500: 7 TCP sockets, one is the listener):
+/// about 24 KB of flash and 8 KB of RAM on Cortex-M7 with the WINC1500 adapter (BENCHMARKS.md).
+/// Authentication and log text are off; derive and set them to true to get them back (about
+/// 5 KB and 4 KB of flash).
 struct embedded_config : default_config {
     static constexpr std::size_t max_connections = 4;
     static constexpr std::size_t max_sessions = 4;
@@ -43,14 +52,16 @@ struct embedded_config : default_config {
     static constexpr std::size_t max_paths = 2;
     static constexpr std::size_t max_path_length = 32;
     static constexpr std::size_t max_url_length = 96;
-    static constexpr std::size_t request_buffer_size = 768;
-    static constexpr std::size_t max_request_head = 768;
-    static constexpr std::size_t max_request_line = 384;
+    static constexpr std::size_t request_buffer_size = 512;  ///< clients send < 350 without auth
+    static constexpr std::size_t max_request_head = 512;
+    static constexpr std::size_t max_request_line = 256;
     static constexpr std::size_t max_headers = 16;
     static constexpr std::size_t max_request_body = 256;
     static constexpr std::size_t response_buffer_size = 640;
     static constexpr std::size_t pending_output_size = 768;  ///< responses; the adapter sends packets whole
     static constexpr std::size_t send_batch = 4;
+    static constexpr bool authentication = false;
+    static constexpr bool logging = false;
 };
 
 }  // namespace rtsp

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -31,6 +32,7 @@
 #include "rtsp/concepts.hpp"
 #include "rtsp/config.hpp"
 #include "rtsp/detail/ascii.hpp"
+#include "rtsp/detail/divide.hpp"
 #include "rtsp/detail/fixed_string.hpp"
 #include "rtsp/detail/inplace_function.hpp"
 #include "rtsp/jpeg/parser.hpp"
@@ -137,22 +139,28 @@ public:
     /// Optional per-path credentials: `rtsp::auth_answer(std::string_view path, std::string_view
     /// user)` (rtsp/protocol/auth.hpp); user is empty for a request without credentials. Replaces
     /// options().username/password.
-    template <class F> void register_auth_cb(F cb) { auth_cb_.assign(static_cast<F&&>(cb)); }
+    template <class F> void register_auth_cb(F cb) {
+        static_assert(Config::authentication, "this Config has authentication = false");
+        auth_cb_.assign(static_cast<F&&>(cb));
+    }
     /// Optional: `void(log_level, std::string_view line)`.
-    template <class F> void register_log_cb(F cb) { log_.assign(static_cast<F&&>(cb)); }
+    template <class F> void register_log_cb(F cb) {
+        static_assert(Config::logging, "this Config has logging = false: no log lines are built");
+        log_.assign(static_cast<F&&>(cb));
+    }
 
     /// Listens and opens the UDP ports. Idempotent; stream() and poll() call it.
     result<void> start() {
         if (started_) return {};
+        // Credentials with authentication compiled out would leave every stream open.
+        if (!Config::authentication && !opts_.username.empty()) return fail(errc::invalid_argument);
         if (auto r = net_.listen(opts_.bind.with_port(opts_.port)); !r) return r;
         if (opts_.allow_udp) {
             if (auto r = net_.open_udp(opts_.rtp_port); !r) return r;
         }
         started_ = true;
         stop_requested_.store(false);
-        fmt_line line;
-        line.append("listening on port ").append_uint(port());
-        log(log_level::info, line.view());
+        note(log_level::info, "listening on port ", port());
         return {};
     }
 
@@ -163,10 +171,12 @@ public:
         quality_ = quality < 1 ? 1 : (quality > 100 ? 100 : quality);
         if constexpr (PathFrameSource<F>) {
             per_session_source_ = false;
+            produce_ = &basic_server::produce_path_frames;
             path_source_.assign(static_cast<F&&>(cb));
             session_source_.reset();
         } else {
             per_session_source_ = true;
+            produce_ = &basic_server::produce_session_frames;
             session_source_.assign(static_cast<F&&>(cb));
             path_source_.reset();
         }
@@ -274,17 +284,22 @@ private:
     static constexpr std::size_t interleaved_prefix = 4;  // '$', channel, 16-bit length
     static constexpr std::size_t packet_mtu = Config::mtu - interleaved_prefix;  // fits TCP too
     static constexpr std::uint8_t no_slot = 0xFF;
+    static constexpr std::size_t sdp_buffer_size = 512;
     // An adapter that declares `static constexpr std::size_t stream_send_limit` sends each
     // stream send() whole or not at all, up to that many bytes; frames then go packet by packet.
     static constexpr bool packet_atomic_streams = requires { N::stream_send_limit; };
     static_assert(!packet_atomic_streams || Config::mtu <= detail::stream_limit_of<N>(),
                   "Config::mtu exceeds the adapter's stream_send_limit");
+    static_assert(!packet_atomic_streams || Config::response_buffer_size <= detail::stream_limit_of<N>(),
+                  "Config::response_buffer_size exceeds the adapter's stream_send_limit");
+    // Such an adapter never takes part of a packet or response, so nothing is ever left over to
+    // queue per connection: a response it cannot take yet waits in the shared resp_ instead.
+    static constexpr std::size_t out_capacity = packet_atomic_streams ? 0 : Config::pending_output_size;
 
     struct tcp_cursor {  // a frame partly written to a connection, continued when it drains
         bool active = false;
         std::uint8_t session = no_slot;
-        std::optional<rtp::jpeg_packetizer> packets;
-        std::uint64_t generation = 0;
+        std::uint64_t generation = 0;  // the frame: alive while it equals generation_ (live_packets_)
         std::uint32_t timestamp = 0;
         std::uint16_t first_seq = 0;
         std::size_t next = 0;  // next packet index to send
@@ -293,14 +308,13 @@ private:
     struct connection {
         bool used = false;
         typename N::connection handle{};
-        net::address peer{};
-        net::address local{};
+        net::address peer{};  // kept: the close log names it after the socket is gone
         std::array<char, Config::request_buffer_size> rx{};
         std::size_t rx_len = 0;
         std::size_t skip = 0;                 // bytes of an oversized '$' frame still to discard
         std::uint64_t request_started_us = 0; // first byte of an incomplete request
         std::uint64_t last_activity_us = 0;
-        std::array<std::byte, Config::pending_output_size> out{};
+        std::array<std::byte, out_capacity> out{};
         std::size_t out_len = 0;
         std::uint64_t last_progress_us = 0;   // last time pending output moved
         bool close_after_flush = false;
@@ -349,19 +363,46 @@ private:
 
     // Per-batch scratch shared by all sessions: the RFC 2435 headers of up to send_batch
     // packets, and per session the RTP headers and gather lists pointing at them.
+    // No initializers: fill_batch and build_headers write every field before it is read, so
+    // switching the shared scratch back from SDP text costs nothing.
     struct batch_scratch {
-        std::array<std::byte, rtp::max_payload_header_size + Config::send_batch * 16> hdr{};
-        std::array<std::span<const std::byte>, Config::send_batch> hdr_view{};
-        std::array<std::span<const std::byte>, Config::send_batch> scan{};
-        std::array<std::array<std::byte, interleaved_prefix + rtp::header_size>, Config::send_batch> rtp{};
-        std::array<const_buffer, Config::send_batch * 3> pieces{};
-        std::array<buffer_sequence, Config::send_batch> datagrams{};
-        std::size_t first = 0, count = 0;
+        std::array<std::byte, rtp::max_payload_header_size + Config::send_batch * 16> hdr;
+        std::array<std::span<const std::byte>, Config::send_batch> hdr_view;
+        std::array<std::span<const std::byte>, Config::send_batch> scan;
+        std::array<std::array<std::byte, interleaved_prefix + rtp::header_size>, Config::send_batch> rtp;
+        std::array<const_buffer, Config::send_batch * 3> pieces;
+        std::array<buffer_sequence, Config::send_batch> datagrams;
+        std::size_t first, count;
     };
 
     // --- helpers ---------------------------------------------------------------------------
-    void log(log_level lvl, std::string_view text) {
-        if (log_) log_(lvl, text);
+    // Log lines are built only when Config::logging is on; with it off (embedded_config) no
+    // message text, error string or formatting code is linked at all.
+    template <class... Parts>
+    void note(log_level lvl, const Parts&... parts) {
+        if constexpr (Config::logging) {
+            if (!log_) return;
+            fmt_line line;
+            (append_part(line, parts), ...);
+            log_(lvl, line.view());
+        }
+    }
+    struct hex_id { std::uint64_t value; };
+    static void append_part(fmt_line& line, std::string_view text) { line.append(text); }
+    static void append_part(fmt_line& line, errc e) { line.append(to_string(e)); }
+    static void append_part(fmt_line& line, hex_id id) { line.append_hex(id.value, 16); }
+    template <std::unsigned_integral T>
+    static void append_part(fmt_line& line, T v) { line.append_uint(v); }
+    static void append_part(fmt_line& line, const net::address& a) {
+        if (a.is_v6()) line.append('[');
+        line.grow(net::format_host(a, std::span<char>(line.tail(), line.room())));
+        if (a.is_v6()) line.append(']');
+        line.append(':').append_uint(a.port);
+    }
+    /// A reason for close_connection/end_session, which only logs it.
+    static std::string_view reason(errc e) noexcept {
+        if constexpr (Config::logging) return to_string(e);
+        else return {};
     }
     [[nodiscard]] bool has_source() const noexcept {
         return per_session_source_ ? static_cast<bool>(session_source_) : static_cast<bool>(path_source_);
@@ -370,6 +411,11 @@ private:
         for (const auto& s : sessions_)
             if (s.used && s.state == session_state::playing) return true;
         return false;
+    }
+    /// Output is waiting on this connection: a queued response or the rest of a frame.
+    [[nodiscard]] bool backlogged(std::size_t ci) const noexcept {
+        const connection& c = conns_[ci];
+        return c.out_len > 0 || c.cursor.active || resp_owner_ == ci;
     }
     [[nodiscard]] std::uint64_t frame_interval_us() const noexcept {
         return opts_.max_fps ? 1000000u / opts_.max_fps : 0;
@@ -411,7 +457,7 @@ private:
                 const_buffer b{reinterpret_cast<const std::byte*>(busy.data()), busy.size()};
                 (void)net_.send(*c, buffer_sequence(&b, 1));
                 net_.close(*c);
-                log(log_level::warning, "connection refused: connection table full (503)");
+                note(log_level::warning, "connection refused: connection table full (503)");
                 continue;
             }
             connection& cn = conns_[slot];
@@ -419,20 +465,9 @@ private:
             cn.used = true;
             cn.handle = *c;
             cn.peer = net_.peer_address(*c);
-            cn.local = net_.local_address(*c);
             cn.last_activity_us = now;
-            fmt_line line;
-            line.append("connection from ");
-            append_address(line, cn.peer);
-            log(log_level::info, line.view());
+            note(log_level::info, "connection from ", cn.peer);
         }
-    }
-
-    static void append_address(fmt_line& line, const net::address& a) {
-        if (a.is_v6()) line.append('[');
-        line.grow(net::format_host(a, std::span<char>(line.tail(), line.room())));
-        if (a.is_v6()) line.append(']');
-        line.append(':').append_uint(a.port);
     }
 
     void close_connection(std::size_t ci, std::string_view why) {
@@ -442,11 +477,8 @@ private:
         for (std::size_t si = 0; si < Config::max_sessions; ++si)
             if (sessions_[si].used && sessions_[si].conn == ci) end_session(si, why);
         net_.close(c.handle);
-        fmt_line line;
-        line.append("connection closed: ");
-        append_address(line, c.peer);
-        line.append(" (").append(why).append(")");
-        log(log_level::info, line.view());
+        if (resp_owner_ == ci) resp_owner_ = no_slot;
+        note(log_level::info, "connection closed: ", c.peer, " (", why, ")");
         c.used = false;
         c.cursor = tcp_cursor{};
     }
@@ -462,7 +494,7 @@ private:
             auto r = net_.send(c.handle, buffer_sequence(&b, 1));
             if (r) sent = *r;
             else if (r.error() != errc::would_block) {
-                close_connection(ci, to_string(r.error()));
+                close_connection(ci, reason(r.error()));
                 return false;
             }
         }
@@ -481,11 +513,21 @@ private:
     /// Sends queued bytes, then continues a partly written frame while its data is alive.
     void flush_output(std::size_t ci, std::uint64_t now) {
         connection& c = conns_[ci];
+        if (resp_owner_ == ci) {
+            const_buffer b{reinterpret_cast<const std::byte*>(resp_.data()), resp_len_};
+            auto r = net_.send(c.handle, buffer_sequence(&b, 1));
+            if (!r) {
+                if (r.error() != errc::would_block) close_connection(ci, reason(r.error()));
+                return;
+            }
+            resp_owner_ = no_slot;  // whole-packet adapter: all of it went
+            c.last_progress_us = now;
+        }
         if (c.out_len > 0) {
             const_buffer b{c.out.data(), c.out_len};
             auto r = net_.send(c.handle, buffer_sequence(&b, 1));
             if (!r) {
-                if (r.error() != errc::would_block) close_connection(ci, to_string(r.error()));
+                if (r.error() != errc::would_block) close_connection(ci, reason(r.error()));
                 return;
             }
             std::size_t n = *r;
@@ -499,7 +541,7 @@ private:
             return;
         }
         if (c.cursor.active) {
-            if (c.cursor.generation != generation_ || !c.cursor.packets) {
+            if (c.cursor.generation != generation_ || !live_packets_) {
                 // The frame's bytes are gone (a newer frame replaced them): the rest of that
                 // frame is lost for this client; its sequence gap tells the receiver.
                 c.cursor.active = false;
@@ -517,7 +559,7 @@ private:
                                                 c.rx.data() + c.rx_len, c.rx.size() - c.rx_len)));
             if (!r && r.error() != errc::would_block) {
                 close_connection(ci, r.error() == errc::connection_closed ? "closed by peer"
-                                                                          : to_string(r.error()));
+                                                                          : reason(r.error()));
                 return;
             }
             if (!r) {
@@ -566,6 +608,7 @@ private:
                 }
                 continue;
             }
+            if (resp_owner_ != no_slot) return;  // resp_ still holds an answer the adapter refused
             protocol::limits lim;
             lim.max_head_bytes = Config::max_request_head;
             lim.max_line_bytes = Config::max_request_line;
@@ -606,14 +649,17 @@ private:
             while (i < c.rx_len && c.rx[i] != '\n') ++i;
             status = i - start > Config::max_request_line ? 414 : 400;
         }
-        fmt_line line;
-        line.append("bad request: ").append(to_string(e));
-        log(log_level::warning, line.view());
-        protocol::response_writer w(resp_);
-        w.status(status);
-        w.header("CSeq", std::string_view("0"));
-        w.header("Connection", std::string_view("close"));
-        if (auto n = w.finish(); n) send_response(ci, *n, now);
+        note(log_level::warning, "bad request: ", e);
+        answer_and_close(ci, status, now);
+    }
+
+    /// For a request that cannot be answered in sequence (unframeable, or too slow): the status
+    /// with "Connection: close", then the connection closes once the answer has left.
+    void answer_and_close(std::size_t ci, int status, std::uint64_t now) {
+        reply_state r{ci, now, std::string_view("0"), protocol::response_writer(resp_)};
+        begin_reply(r, status);
+        r.w.header("Connection", std::string_view("close"));
+        end_reply(r);
         if (conns_[ci].used) {
             conns_[ci].close_after_flush = true;
             conns_[ci].rx_len = 0;
@@ -622,12 +668,29 @@ private:
     }
 
     void send_response(std::size_t ci, std::size_t n, std::uint64_t now) {
-        if (log_) {
+        if constexpr (Config::logging) {
             std::string_view text(resp_.data(), n);
-            auto eol = text.find('\r');
-            log(log_level::debug, protocol::detail::slice(text, 0, eol));
+            note(log_level::debug, protocol::detail::slice(text, 0, text.find('\r')));
         }
-        (void)queue_output(ci, std::as_bytes(std::span<const char>(resp_.data(), n)), now);
+        const auto bytes = std::as_bytes(std::span<const char>(resp_.data(), n));
+        if constexpr (out_capacity == 0) {
+            // A whole-packet adapter takes the response in one send or not at all; if not now,
+            // it waits in resp_, and no connection's request is answered until it has gone.
+            connection& c = conns_[ci];
+            if (!c.used || c.closing) return;
+            const_buffer b = bytes;
+            auto r = net_.send(c.handle, buffer_sequence(&b, 1));
+            if (r) return;
+            if (r.error() != errc::would_block) {
+                close_connection(ci, reason(r.error()));
+                return;
+            }
+            resp_owner_ = static_cast<std::uint8_t>(ci);
+            resp_len_ = n;
+            c.last_progress_us = now;
+        } else {
+            (void)queue_output(ci, bytes, now);
+        }
     }
 
     void on_interleaved(std::size_t ci, std::uint8_t channel, std::span<const std::byte> payload,
@@ -635,126 +698,117 @@ private:
         // Clients send RTCP receiver reports on the odd channel: they prove the client is alive.
         for (auto& s : sessions_) {
             if (s.used && s.conn == ci && s.tcp && channel == s.channel_rtcp) {
-                if (rtcp::parse(payload)) s.last_activity_us = now;
+                if (rtcp::starts_with_report(payload)) s.last_activity_us = now;
             }
         }
     }
 
     // --- requests ----------------------------------------------------------------------------
+    // The answer to the request being handled, written into resp_. Every answer goes through
+    // begin_reply/end_reply (one copy of the CSeq/Server/finish code, not one per status).
+    struct reply_state {
+        std::size_t ci;
+        std::uint64_t now;
+        std::optional<std::string_view> cseq;
+        protocol::response_writer w;
+    };
+
+    void begin_reply(reply_state& r, int status) {
+        r.w.status(status);
+        if (r.cseq) r.w.header("CSeq", *r.cseq);
+        r.w.header("Server", std::string_view("rtsp/" RTSP_VERSION_STRING));
+    }
+    void end_reply(reply_state& r, std::string_view body = {}, std::string_view type = {}) {
+        if (auto n = r.w.finish(body, type); n) send_response(r.ci, *n, r.now);
+        else note(log_level::error, "response did not fit the response buffer");
+    }
+    /// An answer without further headers: most errors.
+    void answer(reply_state& r, int status) {
+        begin_reply(r, status);
+        end_reply(r);
+    }
+    /// An answer that names the session (GET/SET_PARAMETER, PAUSE, SETUP's end).
+    void answer_with_session(reply_state& r, int status, const session& s) {
+        begin_reply(r, status);
+        write_session_header(r.w, s);
+        end_reply(r);
+    }
+
     void handle_request(std::size_t ci, const request_t& req, std::uint64_t now) {
-        if (log_) {
-            fmt_line line;
-            line.append(req.method_token).append(' ').append(req.uri);
-            log(log_level::debug, line.view());
-        }
-        protocol::response_writer w(resp_);
-        auto cseq = req.header("CSeq");
-        auto reply = [&](int status) {
-            w.status(status);
-            if (cseq) w.header("CSeq", *cseq);
-            w.header("Server", std::string_view("rtsp/" RTSP_VERSION_STRING));
-        };
-        auto finish = [&](std::string_view body = {}, std::string_view type = {}) {
-            if (auto n = w.finish(body, type); n) send_response(ci, *n, now);
-            else log(log_level::error, "response did not fit the response buffer");
-        };
+        note(log_level::debug, req.method_token, " ", req.uri);
+        reply_state r{ci, now, req.header("CSeq"), protocol::response_writer(resp_)};
 
         if (req.verb == protocol::method::unknown) {
-            reply(501);
-            w.header("Public", public_methods);
-            return finish();
+            begin_reply(r, 501);
+            r.w.header("Public", public_methods);
+            return end_reply(r);
         }
-        if (!cseq) {  // RFC 2326 §12.17: CSeq is mandatory; answer instead of hanging the client
-            reply(400);
-            return finish();
-        }
-        if (req.version != "RTSP/1.0") {
-            reply(505);
-            return finish();
-        }
+        if (!r.cseq) return answer(r, 400);  // RFC 2326 §12.17: CSeq is mandatory; answer instead of hanging the client
+        if (req.version != "RTSP/1.0") return answer(r, 505);
         // Before the Session lookup: a valid Session never stands in for credentials
         // (CVE-2026-41470). OPTIONS stays open, as in live555: it reveals only the methods.
-        if (req.verb != protocol::method::options) {
-            if (auto verdict = check_auth(req, now); verdict != auth_verdict::pass) {
-                reply(verdict == auth_verdict::malformed ? 400 : 401);
-                if (verdict != auth_verdict::malformed) write_challenge(w, verdict == auth_verdict::stale, now);
-                return finish();
+        if constexpr (Config::authentication) {
+            if (req.verb != protocol::method::options) {
+                if (auto verdict = check_auth(req, now); verdict != auth_verdict::pass) {
+                    begin_reply(r, verdict == auth_verdict::malformed ? 400 : 401);
+                    if (verdict != auth_verdict::malformed) write_challenge(r.w, verdict == auth_verdict::stale, now);
+                    return end_reply(r);
+                }
             }
         }
-        if (auto req_opt = req.header("Require")) {  // we support no option tags (RFC 2326 §12.32)
-            reply(551);
-            w.header("Unsupported", *req_opt);
-            return finish();
-        }
-        if (auto req_opt = req.header("Proxy-Require")) {
-            reply(551);
-            w.header("Unsupported", *req_opt);
-            return finish();
+        // We support no option tags (RFC 2326 §12.32).
+        auto tags = req.header("Require");
+        if (!tags) tags = req.header("Proxy-Require");
+        if (tags) {
+            begin_reply(r, 551);
+            r.w.header("Unsupported", *tags);
+            return end_reply(r);
         }
 
         // The session named in the request, which must belong to this connection.
         std::size_t si = Config::max_sessions;
-        bool session_named = false;
-        if (auto sh = req.header("Session")) {
-            session_named = true;
+        auto sh = req.header("Session");
+        if (sh) {
             auto parsed = protocol::parse_session_header(*sh);
             if (parsed) si = find_session(parsed->id, ci);
-            if (si == Config::max_sessions) {
-                reply(454);
-                return finish();
-            }
+            if (si == Config::max_sessions) return answer(r, 454);
             sessions_[si].last_activity_us = now;
         }
 
         switch (req.verb) {
         case protocol::method::options:
-            reply(200);
-            w.header("Public", public_methods);
-            return finish();
-        case protocol::method::describe: return handle_describe(ci, req, w, reply, finish);
-        case protocol::method::setup: return handle_setup(ci, req, si, w, reply, finish, now);
+            begin_reply(r, 200);
+            r.w.header("Public", public_methods);
+            return end_reply(r);
+        case protocol::method::describe: return handle_describe(r, req);
+        case protocol::method::setup: return handle_setup(r, req, si);
         case protocol::method::get_parameter:
-            reply(200);
-            if (session_named) write_session_header(w, sessions_[si]);
-            return finish();
-        case protocol::method::set_parameter:
+        case protocol::method::set_parameter: {
             // Nothing is settable; an empty body is a keep-alive.
-            reply(req.body.empty() ? 200 : 451);
-            if (session_named) write_session_header(w, sessions_[si]);
-            return finish();
+            const int status = req.verb == protocol::method::get_parameter || req.body.empty() ? 200 : 451;
+            if (sh) return answer_with_session(r, status, sessions_[si]);
+            return answer(r, status);
+        }
         case protocol::method::announce:
         case protocol::method::record:
         case protocol::method::redirect:
-            reply(405);
-            w.header("Allow", public_methods);
-            return finish();
+            begin_reply(r, 405);
+            r.w.header("Allow", public_methods);
+            return end_reply(r);
         default: break;
         }
 
         // PLAY, PAUSE, TEARDOWN act on a session.
-        if (!session_named) {
-            reply(454);
-            return finish();
-        }
+        if (!sh) return answer(r, 454);
         session& s = sessions_[si];
         auto url = protocol::parse_url(req.uri);
-        if (!url) {
-            reply(400);
-            return finish();
-        }
-        auto target = protocol::resolve_control(url->path);
-        if (url->path != "*" && target.stream_path != s.path.view()) {
-            reply(459);  // an operation on another stream than the session's
-            return finish();
-        }
+        if (!url) return answer(r, 400);
+        if (url->path != "*" && protocol::resolve_control(url->path).stream_path != s.path.view())
+            return answer(r, 459);  // an operation on another stream than the session's
         auto t = next_state(s.state, req.verb);
-        if (t.status != 200) {
-            reply(t.status);
-            return finish();
-        }
+        if (t.status != 200) return answer(r, t.status);
         if (req.verb == protocol::method::teardown) {
-            reply(200);
-            finish();
+            answer(r, 200);
             end_session(si, "TEARDOWN");
             return;
         }
@@ -762,27 +816,26 @@ private:
         s.state = t.next;
         if (req.verb == protocol::method::play) {
             if (!was_playing) start_playing(s, now);
-            reply(200);
-            write_session_header(w, s);
-            w.header("Range", std::string_view("npt=0.000-"));
+            begin_reply(r, 200);
+            write_session_header(r.w, s);
+            r.w.header("Range", std::string_view("npt=0.000-"));
             detail::fixed_string<Config::max_url_length + 48> info;
             info.append("url=").append(s.setup_url.view()).append(";seq=").append_uint(s.seq);
             info.append(";rtptime=").append_uint(s.rtptime0);
-            w.header("RTP-Info", info.view());
-            // Callbacks before finish(): a failed send closes the connection and tears the
+            r.w.header("RTP-Info", info.view());
+            // Callbacks before end_reply(): a failed send closes the connection and tears the
             // session down, and nothing may be reported for a session after its teardown.
             if (!was_playing && on_play_) on_play_(s.path.view(), s.id);
-            finish();
-            return;
+            return end_reply(r);
         }
         // PAUSE: a frame still being written to this session stops here.
         if (s.tcp && conns_[ci].cursor.active && conns_[ci].cursor.session == si)
             conns_[ci].cursor.active = false;
         release_unused_paths();
-        reply(200);
-        write_session_header(w, s);
+        begin_reply(r, 200);
+        write_session_header(r.w, s);
         if (was_playing && on_pause_) on_pause_(s.path.view(), s.id);
-        finish();
+        end_reply(r);
     }
 
     // --- authentication ------------------------------------------------------------------
@@ -817,9 +870,7 @@ private:
         std::array<char, 256> scratch{};
         auto parsed = protocol::parse_authorization(*header, scratch);
         if (!parsed) {
-            fmt_line line;
-            line.append("authorization refused: ").append(protocol::to_string(parsed.error));
-            log(log_level::warning, line.view());
+            note(log_level::warning, "authorization refused: ", protocol::to_string(parsed.error));
             if (auth_lookup(path, {}).what == auth_answer::kind::open) return auth_verdict::pass;
             return parsed.error == protocol::auth_error::unsupported_scheme ? auth_verdict::challenge
                                                                             : auth_verdict::malformed;
@@ -842,9 +893,7 @@ private:
         }
         if (ok) return auth_verdict::pass;
         if (!stale) {
-            fmt_line line;
-            line.append("authorization failed for user '").append(protocol::detail::slice(a.username, 0, 32)).append("'");
-            log(log_level::warning, line.view());
+            note(log_level::warning, "authorization failed for user '", protocol::detail::slice(a.username, 0, 32), "'");
         }
         return stale ? auth_verdict::stale : auth_verdict::challenge;
     }
@@ -898,55 +947,61 @@ private:
         return !path_check_ || path_check_(path);
     }
 
-    template <class Reply, class Finish>
-    void handle_describe(std::size_t ci, const request_t& req, protocol::response_writer& w,
-                         Reply& reply, Finish& finish) {
-        auto url = protocol::parse_url(req.uri);
+    /// The stream a DESCRIBE or SETUP names, or an answer (400, 404, 414) and nullopt.
+    std::optional<protocol::control_target> stream_target(reply_state& r, const request_t& req,
+                                                          std::optional<protocol::url>& url) {
+        if (auto u = protocol::parse_url(req.uri)) url = *u;
         if (!url || url->path == "*") {
-            reply(400);
-            return finish();
+            answer(r, 400);
+            return std::nullopt;
         }
         auto target = protocol::resolve_control(url->path);
-        if (target.track || !path_allowed(target.stream_path)) {
-            reply(404);
-            return finish();
+        if (!path_allowed(target.stream_path)) {
+            answer(r, 404);
+            return std::nullopt;
         }
-        const connection& c = conns_[ci];
+        return target;
+    }
+
+    void handle_describe(reply_state& r, const request_t& req) {
+        std::optional<protocol::url> url;
+        auto target = stream_target(r, req, url);
+        if (!target) return;
+        if (target->track) return answer(r, 404);  // DESCRIBE names the stream, not the track
+        const net::address local = net_.local_address(conns_[r.ci].handle);
         sdp::description d;
         d.session_id = sdp_session_id_ ? sdp_session_id_ : (sdp_session_id_ = rng_.next_u64() >> 1);
         d.session_version = 1;
         char host[net::max_host_text];
-        std::size_t hn = net::format_host(c.local, std::span<char>(host));
+        std::size_t hn = net::format_host(local, std::span<char>(host));
         d.origin_address = std::string_view(host, hn);
-        d.ipv6 = c.local.is_v6();
+        d.ipv6 = local.is_v6();
         d.session_name = opts_.session_name;
         d.framerate = opts_.max_fps;
-        auto dims = known_dimensions(target.stream_path);
+        auto dims = known_dimensions(target->stream_path);
         d.width = dims.first;
         d.height = dims.second;
         d.media_control = "track1";
-        auto n = sdp::write(d, std::span<char>(sdp_));
-        if (!n) {
-            reply(500);
-            return finish();
-        }
-        reply(200);
+        batch_live_ = false;
+        auto* sdp_text = ::new (static_cast<void*>(&scratch_.sdp)) std::array<char, sdp_buffer_size>;
+        auto n = sdp::write(d, std::span<char>(*sdp_text));
+        if (!n) return answer(r, 500);
+        begin_reply(r, 200);
         // Content-Base with a trailing slash: clients resolve "track1" against it (live555,
         // FFmpeg) and must land on <path>/track1.
         detail::fixed_string<Config::max_url_length + 2> base;
         if (url->host.empty()) {
             base.append("rtsp://");
-            if (c.local.is_v6()) base.append('[');
+            if (local.is_v6()) base.append('[');
             base.append(std::string_view(host, hn));
-            if (c.local.is_v6()) base.append(']');
-            base.append(':').append_uint(c.local.port).append(url->path);
+            if (local.is_v6()) base.append(']');
+            base.append(':').append_uint(local.port).append(url->path);
         } else {
-            auto q = req.uri.find_first_of("?#");
-            base.append(protocol::detail::slice(req.uri, 0, q));
+            base.append(protocol::detail::slice(req.uri, 0, req.uri.find_first_of("?#")));
         }
         if (base.view().empty() || base.view().back() != '/') base.append('/');
-        w.header("Content-Base", base.view());
-        finish(std::string_view(sdp_.data(), *n), "application/sdp");
+        r.w.header("Content-Base", base.view());
+        end_reply(r, std::string_view(sdp_text->data(), *n), "application/sdp");
     }
 
     [[nodiscard]] std::pair<std::uint16_t, std::uint16_t> known_dimensions(std::string_view path) const {
@@ -967,71 +1022,43 @@ private:
         free_slot->height = h;
     }
 
-    template <class Reply, class Finish>
-    void handle_setup(std::size_t ci, const request_t& req, std::size_t si, protocol::response_writer& w,
-                      Reply& reply, Finish& finish, std::uint64_t now) {
-        const connection& c = conns_[ci];
-        auto url = protocol::parse_url(req.uri);
-        if (!url || url->path == "*") {
-            reply(400);
-            return finish();
-        }
-        auto target = protocol::resolve_control(url->path);
-        if (!path_allowed(target.stream_path)) {
-            reply(404);
-            return finish();
-        }
-        if (req.uri.size() > Config::max_url_length) {
-            reply(414);
-            return finish();
-        }
+    void handle_setup(reply_state& r, const request_t& req, std::size_t si) {
+        const std::size_t ci = r.ci;
+        std::optional<protocol::url> url;
+        auto target = stream_target(r, req, url);
+        if (!target) return;
+        if (req.uri.size() > Config::max_url_length) return answer(r, 414);
         auto th = req.header("Transport");
-        if (!th) {
-            reply(461);
-            return finish();
-        }
+        if (!th) return answer(r, 461);
         auto spec = protocol::select_transport(*th, opts_.allow_udp, opts_.allow_tcp);
-        if (!spec) {
-            reply(spec.error() == errc::unsupported_transport ? 461 : 400);
-            return finish();
-        }
+        if (!spec) return answer(r, spec.error() == errc::unsupported_transport ? 461 : 400);
+        const net::address peer = conns_[ci].peer;
         if (spec->lower == protocol::lower_transport::udp && !spec->destination.empty()) {
             // RTP goes only to the peer that asked for it: a destination naming another host
             // would turn the server into a traffic reflector.
             char host[net::max_host_text];
-            std::size_t hn = net::format_host(c.peer, std::span<char>(host));
-            if (spec->destination != std::string_view(host, hn)) {
-                reply(461);
-                return finish();
-            }
+            std::size_t hn = net::format_host(peer, std::span<char>(host));
+            if (spec->destination != std::string_view(host, hn)) return answer(r, 461);
         }
         bool created = false;
         if (si == Config::max_sessions) {
             std::size_t owned = 0;
             for (const auto& s : sessions_) owned += (s.used && s.conn == ci) ? 1 : 0;
-            if (owned >= Config::max_sessions_per_connection) {
-                reply(453);  // Not Enough Bandwidth: this connection has its share
-                return finish();
-            }
+            if (owned >= Config::max_sessions_per_connection)
+                return answer(r, 453);  // Not Enough Bandwidth: this connection has its share
             for (std::size_t i = 0; i < Config::max_sessions; ++i)
                 if (!sessions_[i].used) { si = i; break; }
             if (si == Config::max_sessions) {
-                reply(503);
-                w.header("Retry-After", std::uint64_t{5});
-                return finish();
+                begin_reply(r, 503);
+                r.w.header("Retry-After", std::uint64_t{5});
+                return end_reply(r);
             }
             created = true;
         } else {
             session& s = sessions_[si];
-            if (s.path.view() != target.stream_path) {
-                reply(459);  // one stream per session
-                return finish();
-            }
+            if (s.path.view() != target->stream_path) return answer(r, 459);  // one stream per session
             auto t = next_state(s.state, protocol::method::setup);
-            if (t.status != 200) {
-                reply(t.status);
-                return finish();
-            }
+            if (t.status != 200) return answer(r, t.status);
         }
         session& s = sessions_[si];
         if (created) {
@@ -1039,16 +1066,16 @@ private:
             s.used = true;
             s.id = new_session_id();
             s.conn = static_cast<std::uint8_t>(ci);
-            s.path.assign(target.stream_path);
-            std::uint64_t r = rng_.next_u64();
-            s.ssrc = static_cast<std::uint32_t>(r);
-            s.seq = static_cast<std::uint16_t>(r >> 32);
+            s.path.assign(target->stream_path);
+            std::uint64_t bits = rng_.next_u64();
+            s.ssrc = static_cast<std::uint32_t>(bits);
+            s.seq = static_cast<std::uint16_t>(bits >> 32);
             s.rtptime0 = static_cast<std::uint32_t>(rng_.next_u64());
             stats_.sessions_created++;
         }
         s.state = session_state::ready;
         s.setup_url.assign(req.uri);
-        s.last_activity_us = now;
+        s.last_activity_us = r.now;
         s.tcp = spec->lower == protocol::lower_transport::tcp;
         if (s.tcp) {
             if (!spec->has_interleaved) {
@@ -1067,18 +1094,18 @@ private:
             s.channel_rtp = spec->interleaved_rtp;
             s.channel_rtcp = spec->interleaved_rtcp;
         } else {
-            s.peer_rtp = c.peer.with_port(spec->client_rtp_port);
-            s.peer_rtcp = c.peer.with_port(spec->client_rtcp_port);
+            s.peer_rtp = peer.with_port(spec->client_rtp_port);
+            s.peer_rtcp = peer.with_port(spec->client_rtcp_port);
         }
         char tbuf[160];
         auto tn = protocol::write_transport_reply(*spec, net_.udp_port(udp_socket::rtp),
                                                   net_.udp_port(udp_socket::rtcp), s.ssrc,
                                                   std::span<char>(tbuf));
-        reply(200);
-        if (tn) w.header("Transport", std::string_view(tbuf, *tn));
-        write_session_header(w, s);
-        if (created && on_setup_) on_setup_(s.path.view(), s.id);  // before a teardown finish() may cause
-        finish();
+        begin_reply(r, 200);
+        if (tn) r.w.header("Transport", std::string_view(tbuf, *tn));
+        write_session_header(r.w, s);
+        if (created && on_setup_) on_setup_(s.path.view(), s.id);  // before a teardown end_reply() may cause
+        end_reply(r);
     }
 
     void start_playing(session& s, std::uint64_t now) {
@@ -1101,7 +1128,7 @@ private:
                 return;
             }
         }
-        log(log_level::warning, "too many distinct paths playing: raise Config::max_paths");
+        note(log_level::warning, "too many distinct paths playing: raise Config::max_paths");
     }
 
     void end_session(std::size_t si, std::string_view why) {
@@ -1114,9 +1141,7 @@ private:
             auto& cur = conns_[s.conn].cursor;
             if (cur.active && cur.session == si) cur.active = false;
         }
-        fmt_line line;
-        line.append("session ").append_hex(s.id, 16).append(" ended (").append(why).append(")");
-        log(log_level::info, line.view());
+        note(log_level::info, "session ", hex_id{s.id}, " ended (", why, ")");
         path_string path = s.path;
         std::uint64_t id = s.id;
         s.state = session_state::init;
@@ -1141,8 +1166,8 @@ private:
         for (std::size_t n = 0; n < Config::max_rtcp_datagrams_per_poll; ++n) {
             auto d = net_.receive_datagram(udp_socket::rtcp, std::span<std::byte>(buf));
             if (!d) break;
-            auto parsed = rtcp::parse(std::span<const std::byte>(buf.data(), d->size));
-            if (!parsed) continue;  // malformed or foreign: ignore, never fail
+            if (!rtcp::starts_with_report(std::span<const std::byte>(buf.data(), d->size)))
+                continue;  // not RTCP from a receiver: ignore, never fail
             for (auto& s : sessions_) {
                 if (s.used && !s.tcp && s.peer_rtcp.same_host(d->from) &&
                     (s.peer_rtcp.port == d->from.port || s.peer_rtp.port == d->from.port)) {
@@ -1164,17 +1189,13 @@ private:
         for (std::size_t ci = 0; ci < Config::max_connections; ++ci) {
             connection& c = conns_[ci];
             if (!c.used) continue;
-            if (c.rx_len > 0 && now > c.request_started_us + Config::request_deadline_ms * 1000ull) {
+            if (c.rx_len > 0 && now > c.request_started_us + Config::request_deadline_ms * 1000ull &&
+                resp_owner_ == no_slot) {
                 // Slowloris: a request that never completes gets 408 and the connection closes.
-                protocol::response_writer w(resp_);
-                w.status(408);
-                w.header("CSeq", std::string_view("0"));
-                w.header("Connection", std::string_view("close"));
-                if (auto n = w.finish(); n) send_response(ci, *n, now);
-                if (c.used) close_connection(ci, "request deadline passed");
+                answer_and_close(ci, 408, now);
                 continue;
             }
-            bool pending = c.out_len > 0 || c.cursor.active;
+            bool pending = backlogged(ci);
             if (pending && now > c.last_progress_us + Config::send_stall_ms * 1000ull) {
                 close_connection(ci, "client stopped reading");
                 continue;
@@ -1187,30 +1208,40 @@ private:
     }
 
     // --- frames ------------------------------------------------------------------------------
+    // Through a member pointer that set_source() chooses, so that a program links only the
+    // loop for the kind of source it uses (firmware: the seed's per-session callback).
     void produce_frames(std::uint64_t now) {
-        if (!has_source()) return;
-        if (per_session_source_) {
-            for (std::size_t si = 0; si < Config::max_sessions; ++si) {
-                session& s = sessions_[si];
-                if (!s.used || s.state != session_state::playing || now < s.next_frame_us) continue;
-                frame_ref fr = session_source_(s.path.view(), s.id);
-                s.next_frame_us = advance(s.next_frame_us, now);
-                if (fr.empty()) continue;
-                auto job = prepare(fr, s.path.view(), now);
-                if (!job) continue;
-                std::array<std::uint8_t, 1> one{static_cast<std::uint8_t>(si)};
-                fan_out(*job, std::span<const std::uint8_t>(one));
-            }
-            return;
+        if (has_source()) (this->*produce_)(now);
+    }
+
+    void produce_session_frames(std::uint64_t now) {
+        for (std::size_t si = 0; si < Config::max_sessions; ++si) {
+            session& s = sessions_[si];
+            if (!s.used || s.state != session_state::playing || now < s.next_frame_us) continue;
+            frame_ref fr = session_source_(s.path.view(), s.id);
+            s.next_frame_us = advance(s.next_frame_us, now);
+            if (fr.empty()) continue;
+            auto job = prepare(fr, s.path.view(), now);
+            if (!job) continue;
+            std::array<std::uint8_t, 1> one{static_cast<std::uint8_t>(si)};
+            fan_out(*job, std::span<const std::uint8_t>(one));
         }
+    }
+
+    void produce_path_frames(std::uint64_t now) {
         for (auto& p : paths_) {
             if (!p.used || now < p.next_frame_us) continue;
             std::array<std::uint8_t, Config::max_sessions> targets{};
             std::size_t n = 0;
-            for (std::size_t si = 0; si < Config::max_sessions; ++si) {
-                const session& s = sessions_[si];
-                if (s.used && s.state == session_state::playing && s.path.view() == p.path.view())
-                    targets[n++] = static_cast<std::uint8_t>(si);
+            // Sessions that just started playing first: their time to first frame is what users
+            // see; the others wait a few more microseconds (a few ms with 32 clients at 1080p).
+            for (int just_started = 1; just_started >= 0; --just_started) {
+                for (std::size_t si = 0; si < Config::max_sessions; ++si) {
+                    const session& s = sessions_[si];
+                    if (s.used && s.state == session_state::playing && s.first_frame_pending == (just_started == 1) &&
+                        s.path.view() == p.path.view())
+                        targets[n++] = static_cast<std::uint8_t>(si);
+                }
             }
             if (n == 0) {
                 p.used = false;  // nobody plays this path any more
@@ -1253,6 +1284,7 @@ private:
         auto pk = rtp::jpeg_packetizer::create(*parsed, po);
         if (!pk) return reject(pk.error());
         remember_dimensions(path, parsed->width, parsed->height);
+        live_packets_ = *pk;
         stats_.frames_produced++;
         return frame_job{*pk, generation_, now};
     }
@@ -1260,12 +1292,15 @@ private:
     std::optional<frame_job> reject(errc e) {
         stats_.frames_rejected++;
         if (e != stats_.last_frame_error || stats_.frames_rejected == 1) {
-            fmt_line line;
-            line.append("frame not sent: ").append(to_string(e));
-            log(log_level::warning, line.view());
+            note(log_level::warning, "frame not sent: ", e);
         }
         stats_.last_frame_error = e;
         return std::nullopt;
+    }
+
+    /// Microseconds to 90 kHz RTP ticks (mod 2^32, as RTP timestamps wrap).
+    static std::uint32_t ticks_90khz(std::uint64_t us) noexcept {
+        return static_cast<std::uint32_t>(detail::divmod(us * 9u, 100u).quot);
     }
 
     std::uint32_t timestamp_for(session& s, std::uint64_t capture_us) {
@@ -1274,8 +1309,7 @@ private:
             s.first_frame_pending = false;
             s.play_us = capture_us;
         }
-        std::uint64_t ticks = (capture_us - s.play_us) * 9u / 100u;  // 90 kHz
-        return s.rtptime0 + static_cast<std::uint32_t>(ticks);
+        return s.rtptime0 + ticks_90khz(capture_us - s.play_us);
     }
 
     void fan_out(const frame_job& job, std::span<const std::uint8_t> targets) {
@@ -1292,7 +1326,7 @@ private:
                 connection& c = conns_[s.conn];
                 // A cursor into an older frame is dead now: the source has replaced its bytes.
                 if (c.cursor.active && c.cursor.generation != job.generation) c.cursor.active = false;
-                if (c.out_len > 0 || c.cursor.active) {  // still busy with an older frame
+                if (backlogged(s.conn)) {  // still busy with an older frame or a response
                     s.frames_dropped++;
                     continue;
                 }
@@ -1326,7 +1360,11 @@ private:
     }
 
     void fill_batch(const rtp::jpeg_packetizer& pk, std::size_t first) {
-        batch_scratch& b = batch_;
+        if (!batch_live_) {  // a DESCRIBE used the storage for its SDP
+            ::new (static_cast<void*>(&scratch_.batch)) batch_scratch;
+            batch_live_ = true;
+        }
+        batch_scratch& b = scratch_.batch;
         const std::size_t count = pk.packet_count();
         b.first = first;
         b.count = count - first < Config::send_batch ? count - first : Config::send_batch;
@@ -1347,7 +1385,7 @@ private:
     /// Writes RTP headers (and, for TCP, the '$' prefix) for the batch into the scratch.
     void build_headers(const session& s, std::uint16_t seq0, std::uint32_t ts, std::size_t total,
                        bool tcp) {
-        batch_scratch& b = batch_;
+        batch_scratch& b = scratch_.batch;
         for (std::size_t i = 0; i < b.count; ++i) {
             std::size_t index = b.first + i;
             rtp::header h;
@@ -1371,48 +1409,41 @@ private:
         }
     }
 
-    std::size_t batch_bytes(bool tcp) const {
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < batch_.count; ++i)
-            n += (tcp ? interleaved_prefix : 0) + rtp::header_size + batch_.hdr_view[i].size() + batch_.scan[i].size();
-        return n;
-    }
-
     bool send_udp_batch(session& s, std::uint16_t seq0, std::uint32_t ts, std::size_t total) {
         build_headers(s, seq0, ts, total, false);
         auto r = net_.send_datagrams(udp_socket::rtp, s.peer_rtp,
-                                     std::span<const buffer_sequence>(batch_.datagrams.data(), batch_.count));
+                                     std::span<const buffer_sequence>(scratch_.batch.datagrams.data(), scratch_.batch.count));
         std::size_t sent = r ? *r : 0;
         for (std::size_t i = 0; i < sent; ++i) {
-            std::size_t sz = rtp::header_size + batch_.hdr_view[i].size() + batch_.scan[i].size();
+            std::size_t sz = rtp::header_size + scratch_.batch.hdr_view[i].size() + scratch_.batch.scan[i].size();
             s.bytes_sent += sz;
             s.octets_sent += static_cast<std::uint32_t>(sz - rtp::header_size);
         }
         s.packets_sent += static_cast<std::uint32_t>(sent);
-        return sent == batch_.count;
+        return sent == scratch_.batch.count;
     }
 
     bool send_tcp_batch(session& s, std::uint8_t si, const frame_job& job, std::uint16_t seq0, std::uint32_t ts) {
         connection& c = conns_[s.conn];
-        if (c.out_len > 0 || c.cursor.active) return false;
+        if (backlogged(s.conn)) return false;
         build_headers(s, seq0, ts, job.packets.packet_count(), true);
         std::size_t accepted = 0;
         if constexpr (packet_atomic_streams) {
             // The adapter takes one whole packet per send or nothing (WINC1500: 1400 bytes per
             // send), so a packet is never split and no output queue is needed for frames.
-            for (std::size_t i = 0; i < batch_.count; ++i) {
-                auto r = net_.send(c.handle, buffer_sequence(batch_.pieces.data() + 3 * i, 3));
+            for (std::size_t i = 0; i < scratch_.batch.count; ++i) {
+                auto r = net_.send(c.handle, buffer_sequence(scratch_.batch.pieces.data() + 3 * i, 3));
                 if (!r && r.error() != errc::would_block) {
-                    close_connection(s.conn, to_string(r.error()));
+                    close_connection(s.conn, reason(r.error()));
                     return false;
                 }
                 if (!r) break;
                 accepted += *r;
             }
         } else {
-            auto r = net_.send(c.handle, buffer_sequence(batch_.pieces.data(), 3 * batch_.count));
+            auto r = net_.send(c.handle, buffer_sequence(scratch_.batch.pieces.data(), 3 * scratch_.batch.count));
             if (!r && r.error() != errc::would_block) {
-                close_connection(s.conn, to_string(r.error()));
+                close_connection(s.conn, reason(r.error()));
                 return false;
             }
             accepted = r ? *r : 0;
@@ -1420,17 +1451,18 @@ private:
         if (accepted > 0) c.last_progress_us = clock_.now_us();
         std::size_t whole = 0;
         std::size_t partial_done = account_tcp(s, accepted, whole);
-        if (whole == batch_.count) return true;
+        if (whole == scratch_.batch.count) return true;
         // Keep the stream framed: the rest of a packet already started goes to the output
         // queue; the remaining whole packets continue from the cursor while the frame lives.
-        if (partial_done > 0) queue_packet_rest(s.conn, whole, partial_done);
+        if constexpr (!packet_atomic_streams) {
+            if (partial_done > 0) queue_packet_rest(s.conn, whole, partial_done);
+        }
         if (!conns_[s.conn].used) return false;
-        std::size_t next = batch_.first + whole + (partial_done > 0 ? 1 : 0);
+        std::size_t next = scratch_.batch.first + whole + (partial_done > 0 ? 1 : 0);
         if (next < job.packets.packet_count()) {
             auto& cur = c.cursor;
             cur.active = true;
             cur.session = si;
-            cur.packets = job.packets;
             cur.generation = job.generation;
             cur.timestamp = ts;
             cur.first_seq = seq0;
@@ -1444,8 +1476,8 @@ private:
     /// number of bytes of the next packet that went out (0 if none).
     std::size_t account_tcp(session& s, std::size_t accepted, std::size_t& whole) {
         whole = 0;
-        for (std::size_t i = 0; i < batch_.count; ++i) {
-            std::size_t sz = interleaved_prefix + rtp::header_size + batch_.hdr_view[i].size() + batch_.scan[i].size();
+        for (std::size_t i = 0; i < scratch_.batch.count; ++i) {
+            std::size_t sz = interleaved_prefix + rtp::header_size + scratch_.batch.hdr_view[i].size() + scratch_.batch.scan[i].size();
             if (accepted < sz) {
                 s.bytes_sent += accepted;
                 return accepted;
@@ -1464,14 +1496,14 @@ private:
     void queue_packet_rest(std::size_t ci, std::size_t index, std::size_t done) {
         connection& c = conns_[ci];
         std::size_t size = 0;
-        for (std::size_t p = 0; p < 3; ++p) size += batch_.pieces[3 * index + p].size();
+        for (std::size_t p = 0; p < 3; ++p) size += scratch_.batch.pieces[3 * index + p].size();
         if (size - done > c.out.size() - c.out_len) {
             close_connection(ci, "output backlog full");
             return;
         }
         std::size_t skip = done;
         for (std::size_t p = 0; p < 3; ++p) {
-            for (std::byte x : batch_.pieces[3 * index + p]) {
+            for (std::byte x : scratch_.batch.pieces[3 * index + p]) {
                 if (skip > 0) { --skip; continue; }
                 c.out[c.out_len++] = x;
             }
@@ -1486,7 +1518,7 @@ private:
             return;
         }
         session& s = sessions_[cur.session];
-        const rtp::jpeg_packetizer& pk = *cur.packets;
+        const rtp::jpeg_packetizer& pk = *live_packets_;
         cur.active = false;  // send_tcp_batch re-arms it if the connection fills up again
         std::size_t start = cur.next;
         frame_job job{pk, cur.generation, 0};
@@ -1506,7 +1538,7 @@ private:
         si.ntp_timestamp = rtcp::ntp_from_unix_micros(wall);
         si.rtp_timestamp = s.first_frame_pending
                                ? s.rtptime0
-                               : s.rtptime0 + static_cast<std::uint32_t>((now - s.play_us) * 9u / 100u);
+                               : s.rtptime0 + ticks_90khz(now - s.play_us);
         si.packet_count = s.packets_sent;
         si.octet_count = s.octets_sent;
         return si;
@@ -1515,13 +1547,13 @@ private:
     void send_rtcp_packet(session& s, std::span<const std::byte> pkt) {
         if (s.tcp) {
             connection& c = conns_[s.conn];
-            if (c.out_len > 0 || c.cursor.active) return;  // never split a busy stream for RTCP
+            if (backlogged(s.conn)) return;  // never split a busy stream for RTCP
             std::array<std::byte, 4> hdr;
             protocol::write_interleaved_header(s.channel_rtcp, static_cast<std::uint16_t>(pkt.size()),
                                                std::span<std::byte, 4>(hdr));
             std::array<const_buffer, 2> pieces{const_buffer(hdr), pkt};
             auto r = net_.send(c.handle, buffer_sequence(pieces));
-            if (r && *r > 0 && *r < 4 + pkt.size()) {
+            if (!packet_atomic_streams && r && *r > 0 && *r < 4 + pkt.size()) {
                 // Partly written: queue the rest so the stream stays framed.
                 std::array<std::byte, 4 + 256> all{};
                 std::size_t n = 0;
@@ -1572,7 +1604,10 @@ private:
     std::atomic<bool> stop_requested_{false};
     int quality_ = 90;
     bool per_session_source_ = false;
+    void (basic_server::*produce_)(std::uint64_t) = nullptr;  // set with the source
     std::uint64_t generation_ = 0;
+    // The packets of the newest frame (generation_), which TCP cursors continue from.
+    std::optional<rtp::jpeg_packetizer> live_packets_;
     std::uint64_t sdp_session_id_ = 0;
     statistics stats_{};
 
@@ -1580,9 +1615,18 @@ private:
     std::array<session, Config::max_sessions> sessions_{};
     std::array<path_slot, Config::max_paths> paths_{};
     std::array<dims_entry, Config::max_paths> dims_{};
-    batch_scratch batch_{};
     std::array<char, Config::response_buffer_size> resp_{};
-    std::array<char, 512> sdp_{};
+    // The response waiting in resp_ for a whole-packet adapter (out_capacity == 0).
+    std::uint8_t resp_owner_ = no_slot;
+    std::size_t resp_len_ = 0;
+    // Scratch areas never needed at the same time share storage: a frame's send batch (fan-out,
+    // continue_tcp_frame) and a DESCRIBE answer's SDP text.
+    union scratch_area {
+        batch_scratch batch;
+        std::array<char, sdp_buffer_size> sdp;
+        scratch_area() : batch() {}
+    } scratch_;
+    bool batch_live_ = true;  // scratch_.batch is the active member
 
     using session_cb = detail::inplace_function<void(std::string_view, std::uint64_t), Config::callback_storage>;
     session_cb on_setup_, on_play_, on_pause_, on_teardown_;

@@ -66,7 +66,7 @@ void check_one(std::string_view buf, const proto::limits& lim) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view buf(reinterpret_cast<const char*>(data), size);
     check_one<24>(buf, proto::limits{});                 // the parser's defaults
-    check_one<16>(buf, proto::limits{768, 384, 256});    // embedded_config's
+    check_one<16>(buf, proto::limits{512, 256, 256});    // embedded_config's
     check_one<1>(buf, proto::limits{64, 32, 8});         // tiny: every limit reachable
 
     // Interleaved frame header: both overloads agree, need_more only below 4 bytes.

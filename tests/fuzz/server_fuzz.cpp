@@ -203,10 +203,12 @@ struct harness {
             FUZZ_CHECK(live.erase(id) == 1);  // exactly once per session
             ++teardowns;
         });
-        server.register_log_cb([](log_level, std::string_view line) {
-            FUZZ_CHECK(!line.empty());
-            if (trace) std::fprintf(stderr, "  log: %.*s\n", static_cast<int>(line.size()), line.data());
-        });
+        if constexpr (Config::logging) {
+            server.register_log_cb([](log_level, std::string_view line) {
+                FUZZ_CHECK(!line.empty());
+                if (trace) std::fprintf(stderr, "  log: %.*s\n", static_cast<int>(line.size()), line.data());
+            });
+        }
         server.set_source([this](std::string_view path) -> frame_ref {
             FUZZ_CHECK(!path.empty() && path.front() == '/');
             const auto& f = the_frames();
@@ -501,6 +503,12 @@ struct harness {
     }
 };
 
+// embedded_config with the features it leaves out turned back on.
+struct embedded_with_auth : embedded_config {
+    static constexpr bool authentication = true;
+    static constexpr bool logging = true;
+};
+
 template <class Net, class Config>
 void run_with(reader& in, server_options o) {
     std::uint64_t setups = 0, teardowns = 0;
@@ -541,7 +549,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if ((flags & 0x01) == 0)
         run_with<test::fake_network, default_config>(in, o);
+    else if (o.username.empty())
+        run_with<checked_packet_network, embedded_config>(in, o);  // lean: no auth, no log text
     else
-        run_with<checked_packet_network, embedded_config>(in, o);
+        run_with<checked_packet_network, embedded_with_auth>(in, o);
     return 0;
 }

@@ -441,3 +441,47 @@ TEST_CASE("With all-or-nothing stream sends (WINC1500) TCP packets are never spl
     }
     CHECK(complete);
 }
+
+TEST_CASE("With all-or-nothing stream sends a refused response waits whole, and others wait for it", "[server]") {
+    // A whole-packet adapter (WINC1500) gets no per-connection output queue: a response it
+    // cannot take yet stays in the shared response buffer until it goes, and no other request
+    // is answered (or overwrites it) meanwhile.
+    using packet_server = basic_server<test::fake_packet_network, test::manual_clock, test::counter_random>;
+    fake_world world;
+    std::uint64_t now = 1'000'000;
+    packet_server server(with_port(), test::fake_packet_network(&world), test::manual_clock{&now});
+    const int a = world.connect();
+    const int b = world.connect(net::address::v4(127, 0, 0, 1, 40001));
+    world.conns[a].send_budget = 0;  // a's "socket buffer" is full
+    world.write(a, req("OPTIONS", "rtsp://h/", 7));
+    for (int i = 0; i < 3; ++i) REQUIRE(server.poll(0));
+    world.write(b, req("DESCRIBE", "rtsp://h/", 8));
+    for (int i = 0; i < 3; ++i) REQUIRE(server.poll(0));
+    CHECK(world.read(a).empty());
+    CHECK(world.read(b).empty());  // held back: the buffer still holds a's answer
+
+    SECTION("both are answered, in full, once the adapter takes data again") {
+        world.conns[a].send_budget = static_cast<std::size_t>(-1);
+        for (int i = 0; i < 3; ++i) REQUIRE(server.poll(0));
+        auto va = parse_rtsp_output(world.read(a));
+        auto vb = parse_rtsp_output(world.read(b));
+        REQUIRE(va.responses.size() == 1);
+        REQUIRE(vb.responses.size() == 1);
+        CHECK(va.responses[0].status == 200);
+        CHECK(va.responses[0].get("cseq") == "7");
+        CHECK_FALSE(va.responses[0].get("public").empty());
+        CHECK(vb.responses[0].status == 200);
+        CHECK(vb.responses[0].get("cseq") == "8");
+        CHECK(vb.responses[0].body.rfind("v=0", 0) == 0);
+    }
+    SECTION("a client that never reads is dropped after send_stall_ms, and the others go on") {
+        for (int i = 0; i < 60; ++i) {  // 6 s in 100 ms steps
+            now += 100'000;
+            REQUIRE(server.poll(0));
+        }
+        CHECK_FALSE(world.conns[a].open);
+        auto vb = parse_rtsp_output(world.read(b));
+        REQUIRE(vb.responses.size() == 1);
+        CHECK(vb.responses[0].get("cseq") == "8");
+    }
+}

@@ -41,6 +41,7 @@ namespace {
 struct six_clients : rtsp::embedded_config {
     static constexpr std::size_t max_connections = 6;
     static constexpr std::size_t max_sessions = 6;
+    static constexpr bool logging = true;  // the tests read the connection log
 };
 struct test_traits : rtsp::winc1500::default_traits {
     static constexpr std::uint32_t wifi_timeout_ms = 3000;

@@ -37,7 +37,8 @@ public:
         call_ = [](void* p, Args... args) -> R {
             return (*static_cast<T*>(p))(std::forward<Args>(args)...);
         };
-        destroy_ = [](void* p) noexcept { static_cast<T*>(p)->~T(); };
+        if constexpr (!std::is_trivially_destructible_v<T>)  // lambdas usually are: no code
+            destroy_ = [](void* p) noexcept { static_cast<T*>(p)->~T(); };
     }
     void reset() noexcept {
         if (destroy_) destroy_(storage_);
