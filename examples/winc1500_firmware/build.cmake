@@ -14,12 +14,12 @@ set(_install_hint "install the Arm bare-metal toolchain: apt-get install gcc-arm
 if(NOT ARM_GXX OR NOT EXISTS "${ARM_GXX}")
   message(FATAL_ERROR "arm-none-eabi-g++ was not found; ${_install_hint}")
 endif()
-# Regression ceilings for the embedded_config build (see BENCHMARKS.md for the measured values).
+# Issue 4's targets are the ceilings: 24 KiB of flash, 8 KiB of static RAM (BENCHMARKS.md).
 if(NOT FLASH_LIMIT)
-  set(FLASH_LIMIT 49152)
+  set(FLASH_LIMIT 24576)
 endif()
 if(NOT RAM_LIMIT)
-  set(RAM_LIMIT 16384)
+  set(RAM_LIMIT 8192)
 endif()
 get_filename_component(_bindir ${ARM_GXX} DIRECTORY)
 find_program(ARM_OBJDUMP NAMES arm-none-eabi-objdump HINTS ${_bindir} REQUIRED)

@@ -44,7 +44,7 @@ struct default_config {
 /// A small footprint for microcontrollers (WINC1500: 7 TCP sockets, one is the listener):
 /// about 24 KB of flash and 8 KB of RAM on Cortex-M7 with the WINC1500 adapter (BENCHMARKS.md).
 /// Authentication and log text are off; derive and set them to true to get them back (about
-/// 5 KB and 4 KB of flash).
+/// 6 KB and 5 KB of flash there).
 struct embedded_config : default_config {
     static constexpr std::size_t max_connections = 4;
     static constexpr std::size_t max_sessions = 4;

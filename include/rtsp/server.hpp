@@ -172,11 +172,14 @@ public:
         if constexpr (PathFrameSource<F>) {
             per_session_source_ = false;
             produce_ = &basic_server::produce_path_frames;
+            sync_paths_ = &basic_server::sync_paths;
             path_source_.assign(static_cast<F&&>(cb));
             session_source_.reset();
+            sync_paths(clock_.now_us());  // sessions already playing get their paths' slots
         } else {
             per_session_source_ = true;
             produce_ = &basic_server::produce_session_frames;
+            sync_paths_ = nullptr;
             session_source_.assign(static_cast<F&&>(cb));
             path_source_.reset();
         }
@@ -281,6 +284,9 @@ private:
     using request_t = protocol::request<Config::max_headers>;
     using fmt_line = detail::fixed_string<200>;
     using path_string = detail::fixed_string<Config::max_path_length>;
+    // Header values the server composes (Session, RTP-Info, Content-Base): one size, so that
+    // firmware carries one copy of fixed_string's code for them.
+    using header_text = detail::fixed_string<Config::max_url_length + 48>;
     static constexpr std::size_t interleaved_prefix = 4;  // '$', channel, 16-bit length
     static constexpr std::size_t packet_mtu = Config::mtu - interleaved_prefix;  // fits TCP too
     static constexpr std::uint8_t no_slot = 0xFF;
@@ -415,7 +421,8 @@ private:
     /// Output is waiting on this connection: a queued response or the rest of a frame.
     [[nodiscard]] bool backlogged(std::size_t ci) const noexcept {
         const connection& c = conns_[ci];
-        return c.out_len > 0 || c.cursor.active || resp_owner_ == ci;
+        if constexpr (out_capacity == 0) return c.cursor.active || resp_owner_ == ci;
+        else return c.out_len > 0 || c.cursor.active;
     }
     [[nodiscard]] std::uint64_t frame_interval_us() const noexcept {
         return opts_.max_fps ? 1000000u / opts_.max_fps : 0;
@@ -513,28 +520,29 @@ private:
     /// Sends queued bytes, then continues a partly written frame while its data is alive.
     void flush_output(std::size_t ci, std::uint64_t now) {
         connection& c = conns_[ci];
-        if (resp_owner_ == ci) {
-            const_buffer b{reinterpret_cast<const std::byte*>(resp_.data()), resp_len_};
-            auto r = net_.send(c.handle, buffer_sequence(&b, 1));
-            if (!r) {
-                if (r.error() != errc::would_block) close_connection(ci, reason(r.error()));
-                return;
-            }
-            resp_owner_ = no_slot;  // whole-packet adapter: all of it went
-            c.last_progress_us = now;
+        // What waits: a whole-packet adapter's refused response in resp_, or else the queue.
+        std::span<const std::byte> pending;
+        if constexpr (out_capacity == 0) {
+            if (resp_owner_ == ci) pending = std::as_bytes(std::span<const char>(resp_.data(), resp_len_));
+        } else {
+            pending = std::span<const std::byte>(c.out.data(), c.out_len);
         }
-        if (c.out_len > 0) {
-            const_buffer b{c.out.data(), c.out_len};
+        if (!pending.empty()) {
+            const_buffer b = pending;
             auto r = net_.send(c.handle, buffer_sequence(&b, 1));
             if (!r) {
                 if (r.error() != errc::would_block) close_connection(ci, reason(r.error()));
                 return;
             }
-            std::size_t n = *r;
-            for (std::size_t i = n; i < c.out_len; ++i) c.out[i - n] = c.out[i];
-            c.out_len -= n;
+            const std::size_t n = *r;
             if (n > 0) c.last_progress_us = now;
-            if (c.out_len > 0) return;
+            if constexpr (out_capacity == 0) {
+                resp_owner_ = no_slot;  // a whole-packet adapter took all of it
+            } else {
+                for (std::size_t i = n; i < c.out_len; ++i) c.out[i - n] = c.out[i];
+                c.out_len -= n;
+                if (c.out_len > 0) return;
+            }
         }
         if (c.close_after_flush) {
             close_connection(ci, "closed after error reply");
@@ -744,7 +752,7 @@ private:
             return end_reply(r);
         }
         if (!r.cseq) return answer(r, 400);  // RFC 2326 §12.17: CSeq is mandatory; answer instead of hanging the client
-        if (req.version != "RTSP/1.0") return answer(r, 505);
+        if (!detail::equals(req.version, "RTSP/1.0")) return answer(r, 505);
         // Before the Session lookup: a valid Session never stands in for credentials
         // (CVE-2026-41470). OPTIONS stays open, as in live555: it reveals only the methods.
         if constexpr (Config::authentication) {
@@ -803,7 +811,8 @@ private:
         session& s = sessions_[si];
         auto url = protocol::parse_url(req.uri);
         if (!url) return answer(r, 400);
-        if (url->path != "*" && protocol::resolve_control(url->path).stream_path != s.path.view())
+        if (!detail::equals(url->path, "*") &&
+            !detail::equals(protocol::resolve_control(url->path).stream_path, s.path.view()))
             return answer(r, 459);  // an operation on another stream than the session's
         auto t = next_state(s.state, req.verb);
         if (t.status != 200) return answer(r, t.status);
@@ -819,7 +828,7 @@ private:
             begin_reply(r, 200);
             write_session_header(r.w, s);
             r.w.header("Range", std::string_view("npt=0.000-"));
-            detail::fixed_string<Config::max_url_length + 48> info;
+            header_text info;
             info.append("url=").append(s.setup_url.view()).append(";seq=").append_uint(s.seq);
             info.append(";rtptime=").append_uint(s.rtptime0);
             r.w.header("RTP-Info", info.view());
@@ -831,7 +840,7 @@ private:
         // PAUSE: a frame still being written to this session stops here.
         if (s.tcp && conns_[ci].cursor.active && conns_[ci].cursor.session == si)
             conns_[ci].cursor.active = false;
-        release_unused_paths();
+        paths_changed(now);
         begin_reply(r, 200);
         write_session_header(r.w, s);
         if (was_playing && on_pause_) on_pause_(s.path.view(), s.id);
@@ -853,7 +862,7 @@ private:
 
     auth_answer auth_lookup(std::string_view path, std::string_view user) {
         if (auth_cb_) return auth_cb_(path, user);
-        if (!user.empty() && user == opts_.username)
+        if (!user.empty() && detail::equals(user, opts_.username))
             return auth_answer::password(opts_.password);
         return auth_answer::deny();
     }
@@ -918,26 +927,19 @@ private:
         "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, SET_PARAMETER";
 
     void write_session_header(protocol::response_writer& w, const session& s) {
-        detail::fixed_string<40> v;
+        header_text v;
         v.append_hex(s.id, 16).append(";timeout=").append_uint(opts_.session_timeout_s);
         w.header("Session", v.view());
     }
 
     [[nodiscard]] std::size_t find_session(std::string_view id_text, std::size_t ci) const {
-        if (id_text.size() != 16) return Config::max_sessions;
-        std::uint64_t id = 0;
-        for (char ch : id_text) {
-            unsigned d;
-            if (ch >= '0' && ch <= '9') d = static_cast<unsigned>(ch - '0');
-            else if (ch >= 'A' && ch <= 'F') d = static_cast<unsigned>(ch - 'A' + 10);
-            else if (ch >= 'a' && ch <= 'f') d = static_cast<unsigned>(ch - 'a' + 10);
-            else return Config::max_sessions;
-            id = (id << 4) | d;
-        }
         for (std::size_t i = 0; i < Config::max_sessions; ++i) {
             const session& s = sessions_[i];
             // Bound to its connection: a Session id replayed on another connection is unknown.
-            if (s.used && s.id == id && s.conn == ci) return i;
+            if (!s.used || s.conn != ci) continue;
+            char hex[16];  // as write_session_header sent it; clients may echo it in lower case
+            detail::format_hex(hex, s.id, 16);
+            if (detail::iequals(id_text, std::string_view(hex, 16))) return i;
         }
         return Config::max_sessions;
     }
@@ -951,7 +953,7 @@ private:
     std::optional<protocol::control_target> stream_target(reply_state& r, const request_t& req,
                                                           std::optional<protocol::url>& url) {
         if (auto u = protocol::parse_url(req.uri)) url = *u;
-        if (!url || url->path == "*") {
+        if (!url || detail::equals(url->path, "*")) {
             answer(r, 400);
             return std::nullopt;
         }
@@ -989,7 +991,7 @@ private:
         begin_reply(r, 200);
         // Content-Base with a trailing slash: clients resolve "track1" against it (live555,
         // FFmpeg) and must land on <path>/track1.
-        detail::fixed_string<Config::max_url_length + 2> base;
+        header_text base;
         if (url->host.empty()) {
             base.append("rtsp://");
             if (local.is_v6()) base.append('[');
@@ -1006,13 +1008,13 @@ private:
 
     [[nodiscard]] std::pair<std::uint16_t, std::uint16_t> known_dimensions(std::string_view path) const {
         for (const auto& d : dims_)
-            if (d.used && d.path.view() == path) return {d.width, d.height};
+            if (d.used && detail::equals(d.path.view(), path)) return {d.width, d.height};
         return {opts_.width, opts_.height};
     }
     void remember_dimensions(std::string_view path, std::uint16_t w, std::uint16_t h) {
         dims_entry* free_slot = nullptr;
         for (auto& d : dims_) {
-            if (d.used && d.path.view() == path) { d.width = w; d.height = h; return; }
+            if (d.used && detail::equals(d.path.view(), path)) { d.width = w; d.height = h; return; }
             if (!d.used && !free_slot) free_slot = &d;
         }
         if (!free_slot) free_slot = &dims_[0];
@@ -1038,7 +1040,7 @@ private:
             // would turn the server into a traffic reflector.
             char host[net::max_host_text];
             std::size_t hn = net::format_host(peer, std::span<char>(host));
-            if (spec->destination != std::string_view(host, hn)) return answer(r, 461);
+            if (!detail::equals(spec->destination, std::string_view(host, hn))) return answer(r, 461);
         }
         bool created = false;
         if (si == Config::max_sessions) {
@@ -1056,7 +1058,7 @@ private:
             created = true;
         } else {
             session& s = sessions_[si];
-            if (s.path.view() != target->stream_path) return answer(r, 459);  // one stream per session
+            if (!detail::equals(s.path.view(), target->stream_path)) return answer(r, 459);  // one stream per session
             auto t = next_state(s.state, protocol::method::setup);
             if (t.status != 200) return answer(r, t.status);
         }
@@ -1112,23 +1114,42 @@ private:
         s.first_frame_pending = true;
         s.next_rtcp_us = now + 100000;  // an early SR lets clients map time quickly
         s.next_frame_us = now;          // a frame at once: time to first frame is what users see
-        for (auto& p : paths_)
-            if (p.used && p.path.view() == s.path.view()) p.next_frame_us = now;
-        if (!per_session_source_) ensure_path_slot(s.path.view(), now);
+        paths_changed(now);
     }
 
-    void ensure_path_slot(std::string_view path, std::uint64_t now) {
-        for (auto& p : paths_)
-            if (p.used && p.path.view() == path) return;
+    void paths_changed(std::uint64_t now) {
+        if (sync_paths_) (this->*sync_paths_)(now);
+    }
+
+    // Path sources only: set_source() installs it in sync_paths_, so a program with a
+    // per-session source (the seed's) links none of it. One slot per path someone plays, due at
+    // once when a session on it has just started playing.
+    void sync_paths(std::uint64_t now) {
         for (auto& p : paths_) {
-            if (!p.used) {
-                p.used = true;
-                p.path.assign(path);
-                p.next_frame_us = now;
-                return;
-            }
+            if (!p.used) continue;
+            bool needed = false;
+            for (const auto& s : sessions_)
+                needed = needed || (s.used && s.state == session_state::playing &&
+                                    detail::equals(s.path.view(), p.path.view()));
+            if (!needed) p.used = false;
         }
-        note(log_level::warning, "too many distinct paths playing: raise Config::max_paths");
+        for (const auto& s : sessions_) {
+            if (!s.used || s.state != session_state::playing) continue;
+            path_slot* slot = nullptr;
+            path_slot* free_slot = nullptr;
+            for (auto& p : paths_) {
+                if (p.used && detail::equals(p.path.view(), s.path.view())) slot = &p;
+                else if (!p.used && !free_slot) free_slot = &p;
+            }
+            if (!slot && free_slot) {
+                slot = free_slot;
+                slot->used = true;
+                slot->path.assign(s.path.view());
+                slot->next_frame_us = now;
+            }
+            if (!slot) note(log_level::warning, "too many distinct paths playing: raise Config::max_paths");
+            else if (s.first_frame_pending) slot->next_frame_us = now;
+        }
     }
 
     void end_session(std::size_t si, std::string_view why) {
@@ -1145,18 +1166,8 @@ private:
         path_string path = s.path;
         std::uint64_t id = s.id;
         s.state = session_state::init;
-        release_unused_paths();
+        paths_changed(clock_.now_us());
         if (on_teardown_) on_teardown_(path.view(), id);
-    }
-
-    void release_unused_paths() {
-        for (auto& p : paths_) {
-            if (!p.used) continue;
-            bool needed = false;
-            for (const auto& s : sessions_)
-                needed = needed || (s.used && s.state == session_state::playing && s.path.view() == p.path.view());
-            if (!needed) p.used = false;
-        }
     }
 
     // --- liveness ----------------------------------------------------------------------------
@@ -1239,7 +1250,7 @@ private:
                 for (std::size_t si = 0; si < Config::max_sessions; ++si) {
                     const session& s = sessions_[si];
                     if (s.used && s.state == session_state::playing && s.first_frame_pending == (just_started == 1) &&
-                        s.path.view() == p.path.view())
+                        detail::equals(s.path.view(), p.path.view()))
                         targets[n++] = static_cast<std::uint8_t>(si);
                 }
             }
@@ -1605,6 +1616,7 @@ private:
     int quality_ = 90;
     bool per_session_source_ = false;
     void (basic_server::*produce_)(std::uint64_t) = nullptr;  // set with the source
+    void (basic_server::*sync_paths_)(std::uint64_t) = nullptr;  // path sources only
     std::uint64_t generation_ = 0;
     // The packets of the newest frame (generation_), which TCP cursors continue from.
     std::optional<rtp::jpeg_packetizer> live_packets_;

@@ -62,6 +62,14 @@ private:
         if (to_lower(a[i]) != to_lower(b[i])) return false;
     return true;
 }
+/// Byte-wise equality, as std::string_view's ==, without its compare()/memcmp calls (their
+/// code is what firmware pays for; the strings compared here are a few dozen bytes).
+[[nodiscard]] constexpr bool equals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
 /// `a` equals the NUL-terminated string `b` (a literal), ASCII case-insensitively if
 /// `ignore_case`. Taking a pointer instead of a string_view keeps call sites small: a
 /// string_view built from a literal calls strlen at run time when the compiler does not inline

@@ -44,11 +44,13 @@ inline constexpr char_set ipv6_chars{"0123456789abcdefABCDEF:."};
 
 [[nodiscard]] constexpr bool is_hex(char c) noexcept { return hex_digits.contains(c); }
 
-/// True when every '%' in `s` starts a two-hex-digit escape.
-[[nodiscard]] constexpr bool valid_escapes(std::string_view s) noexcept {
-    for (std::size_t i = 0; i < s.size(); ++i)
+/// True when every character of `s` is in `set` and every '%' starts a two-hex-digit escape.
+[[nodiscard]] constexpr bool valid_escaped(std::string_view s, const char_set& set) noexcept {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (!set.contains(s[i])) return false;
         if (s[i] == '%' && (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])))
             return false;
+    }
     return true;
 }
 
@@ -72,22 +74,20 @@ inline constexpr char_set ipv6_chars{"0123456789abcdefABCDEF:."};
 /// Checks an absolute path: pchar / '/' only, valid escapes, no empty or dot segment, bounded.
 [[nodiscard]] constexpr bool valid_path(std::string_view path) noexcept {
     if (path.empty() || path.front() != '/' || path.size() > max_url_path) return false;
-    if (!path_chars.contains_all(path) || !valid_escapes(path)) return false;
-    // Segments between slashes; the final one may be empty ("/cam/"), no other may.
-    std::string_view rest = detail::slice(path, 1);
-    while (true) {
-        const auto slash = rest.find('/');
-        const auto seg = detail::slice(rest, 0, slash);
-        if (is_dot_segment(seg)) return false;
-        if (slash == std::string_view::npos) break;
-        if (seg.empty()) return false;  // "//"
-        rest.remove_prefix(slash + 1);
+    if (!valid_escaped(path, path_chars)) return false;
+    // Segments between slashes; the final one may be empty ("/cam/"), no other may ("//").
+    std::size_t begin = 1;
+    for (std::size_t i = 1; i <= path.size(); ++i) {
+        if (i < path.size() && path[i] != '/') continue;
+        const std::string_view seg(path.data() + begin, i - begin);
+        if (is_dot_segment(seg) || (seg.empty() && i < path.size())) return false;
+        begin = i + 1;
     }
     return true;
 }
 
 [[nodiscard]] constexpr bool valid_reg_name(std::string_view host) noexcept {
-    return !host.empty() && reg_name_chars.contains_all(host) && valid_escapes(host);
+    return !host.empty() && valid_escaped(host, reg_name_chars);
 }
 
 /// The inside of "[...]": hex digits, ':' and '.', plus an optional zone ("%25eth0").
@@ -95,11 +95,8 @@ inline constexpr char_set ipv6_chars{"0123456789abcdefABCDEF:."};
     if (host.find(':') == std::string_view::npos) return false;
     const auto zone = host.find('%');
     if (!ipv6_chars.contains_all(detail::slice(host, 0, zone))) return false;
-    if (zone != std::string_view::npos) {
-        const auto z = detail::slice(host, zone);
-        if (z.size() <= 3 || !valid_reg_name(z)) return false;
-    }
-    return true;
+    return zone == std::string_view::npos ||
+           (host.size() - zone > 3 && valid_escaped(detail::slice(host, zone), reg_name_chars));
 }
 
 }  // namespace detail
@@ -113,56 +110,60 @@ inline constexpr char_set ipv6_chars{"0123456789abcdefABCDEF:."};
 [[nodiscard]] constexpr result<url> parse_url(std::string_view uri) noexcept {
     using namespace detail;
     using namespace std::string_view_literals;  // no strlen at run time
-    if (uri.empty()) return fail(errc::bad_url);
+    const std::size_t n = uri.size();
+    if (n == 0) return fail(errc::bad_url);
+    // SP, HT and the control bytes (is_ctl) are exactly the bytes <= 0x20 and 0x7F.
     for (char c : uri)
-        if (c == ' ' || rtsp::detail::is_ctl(c) || c == '\t') return fail(errc::bad_url);
-    if (rtsp::detail::equals(uri, "*")) return url{{}, {}, 0, uri};
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return fail(errc::bad_url);
+    if (n == 1 && uri[0] == '*') return url{{}, {}, 0, uri};
 
     url u;
-    std::string_view rest = uri;
-    if (uri.front() != '/') {
-        const auto sep = uri.find("://"sv);
-        if (sep == std::string_view::npos) return fail(errc::bad_url);
-        u.scheme = detail::slice(uri, 0, sep);
-        if (!rtsp::detail::iequals(u.scheme, "rtsp") && !rtsp::detail::iequals(u.scheme, "rtsps"))
-            return fail(errc::bad_url);
-        rest = detail::slice(uri, sep + 3);
-        const auto auth_end = rest.find_first_of("/?#"sv);
-        std::string_view authority = detail::slice(rest, 0, auth_end);
-        rest = auth_end == std::string_view::npos ? std::string_view{} : detail::slice(rest, auth_end);
-        if (const auto at = authority.rfind('@'); at != std::string_view::npos)
-            authority.remove_prefix(at + 1);  // user-info plays no part in stream selection
+    std::size_t path_begin = 0;  // where the path (or the query / fragment) starts
+    if (uri[0] != '/') {
+        // The first "://" must end "rtsp" or "rtsps" (any case), so the URI must start with
+        // "rtsp://" or "rtsps://". (c | 0x20) == p matches c against a lower-case letter p in
+        // either case, and exactly against ':' and '/': their other matches (0x1A, 0x0F) are
+        // control bytes, refused above.
+        const std::size_t scheme_len = n > 4 && (uri[4] | 0x20) == 's' ? 5 : 4;
+        const char* const prefix = scheme_len == 5 ? "rtsps://" : "rtsp://";
+        if (n < scheme_len + 3) return fail(errc::bad_url);
+        for (std::size_t i = 0; i < scheme_len + 3; ++i)
+            if ((uri[i] | 0x20) != prefix[i]) return fail(errc::bad_url);
+        u.scheme = std::string_view(uri.data(), scheme_len);
 
-        std::string_view port;
-        bool has_port = false;
-        if (!authority.empty() && authority.front() == '[') {
-            const auto close = authority.find(']');
-            if (close == std::string_view::npos) return fail(errc::bad_url);
-            u.host = detail::slice(authority, 1, close - 1);
+        // The authority runs to the first '/', '?' or '#'; user-info (up to the last '@')
+        // plays no part in stream selection.
+        std::size_t host_begin = scheme_len + 3, end = host_begin;
+        for (; end < n && uri[end] != '/' && uri[end] != '?' && uri[end] != '#'; ++end)
+            if (uri[end] == '@') host_begin = end + 1;
+        path_begin = end;
+        const std::string_view authority(uri.data() + host_begin, end - host_begin);
+
+        // host_end: after "[...]", or at the first ':'. Anything after it must be ":port".
+        std::size_t host_end = authority.find(authority.starts_with('[') ? ']' : ':');
+        if (authority.starts_with('[')) {
+            if (host_end == std::string_view::npos) return fail(errc::bad_url);
+            u.host = std::string_view(authority.data() + 1, host_end - 1);
             if (!valid_ipv6_literal(u.host)) return fail(errc::bad_url);
-            const auto after = detail::slice(authority, close + 1);
-            if (!after.empty()) {
-                if (after.front() != ':') return fail(errc::bad_url);
-                port = detail::slice(after, 1);
-                has_port = true;
-            }
+            ++host_end;
         } else {
-            const auto colon = authority.find(':');
-            u.host = detail::slice(authority, 0, colon);
+            u.host = detail::slice(authority, 0, host_end);
             if (!valid_reg_name(u.host)) return fail(errc::bad_url);
-            if (colon != std::string_view::npos) {
-                port = detail::slice(authority, colon + 1);
-                has_port = true;
-            }
         }
-        if (has_port && !port.empty()) {  // RFC 3986 allows an empty port: the default
-            const auto p = rtsp::detail::parse_unsigned<std::uint32_t>(port);
-            if (!p || *p == 0 || *p > 65535) return fail(errc::bad_url);
-            u.port = static_cast<std::uint16_t>(*p);
+        const auto after = detail::slice(authority, host_end);
+        if (!after.empty()) {
+            if (after[0] != ':') return fail(errc::bad_url);
+            if (after.size() > 1) {  // RFC 3986 allows an empty port: the default
+                const auto p = rtsp::detail::parse_unsigned<std::uint32_t>(detail::slice(after, 1));
+                if (!p || *p == 0 || *p > 65535) return fail(errc::bad_url);
+                u.port = static_cast<std::uint16_t>(*p);
+            }
         }
     }
-    u.path = detail::slice(rest, 0, rest.find_first_of("?#"sv));
-    if (u.path.empty()) u.path = "/"sv;
+    std::size_t path_end = path_begin;
+    while (path_end < n && uri[path_end] != '?' && uri[path_end] != '#') ++path_end;
+    u.path = path_end == path_begin ? "/"sv
+                                    : std::string_view(uri.data() + path_begin, path_end - path_begin);
     if (!valid_path(u.path)) return fail(errc::bad_url);
     return u;
 }
@@ -184,7 +185,7 @@ struct control_target {
     if (path.empty()) return {"/"sv, false};
     const auto slash = path.rfind('/');
     if (slash == std::string_view::npos || track_name.empty() ||
-        detail::slice(path, slash + 1) != track_name)
+        !rtsp::detail::equals(detail::slice(path, slash + 1), track_name))
         return {path, false};
     auto base = detail::slice(path, 0, slash);
     while (base.size() > 1 && base.back() == '/') base.remove_suffix(1);
