@@ -1244,15 +1244,10 @@ private:
             if (!p.used || now < p.next_frame_us) continue;
             std::array<std::uint8_t, Config::max_sessions> targets{};
             std::size_t n = 0;
-            // Sessions that just started playing first: their time to first frame is what users
-            // see; the others wait a few more microseconds (a few ms with 32 clients at 1080p).
-            for (int just_started = 1; just_started >= 0; --just_started) {
-                for (std::size_t si = 0; si < Config::max_sessions; ++si) {
-                    const session& s = sessions_[si];
-                    if (s.used && s.state == session_state::playing && s.first_frame_pending == (just_started == 1) &&
-                        detail::equals(s.path.view(), p.path.view()))
-                        targets[n++] = static_cast<std::uint8_t>(si);
-                }
+            for (std::size_t si = 0; si < Config::max_sessions; ++si) {
+                const session& s = sessions_[si];
+                if (s.used && s.state == session_state::playing && detail::equals(s.path.view(), p.path.view()))
+                    targets[n++] = static_cast<std::uint8_t>(si);
             }
             if (n == 0) {
                 p.used = false;  // nobody plays this path any more
@@ -1263,7 +1258,17 @@ private:
             if (fr.empty()) continue;
             auto job = prepare(fr, p.path.view(), now);
             if (!job) continue;
-            fan_out(*job, std::span<const std::uint8_t>(targets.data(), n));
+            // Sessions that just started playing get the whole frame one after another, before
+            // the others: their time to the first complete frame is what users see. fan_out()
+            // goes batch by batch across its sessions, so 32 clients joining at once at 1080p
+            // would otherwise all complete only at the end of the fan-out (~6 ms); this way
+            // they complete one by one. The others share one batch-by-batch fan-out.
+            std::size_t rest = 0;
+            for (std::size_t k = 0; k < n; ++k) {
+                if (sessions_[targets[k]].first_frame_pending) fan_out(*job, std::span<const std::uint8_t>(&targets[k], 1));
+                else targets[rest++] = targets[k];
+            }
+            fan_out(*job, std::span<const std::uint8_t>(targets.data(), rest));
         }
     }
 
