@@ -58,7 +58,7 @@ struct embedded_config : default_config {
     static constexpr std::size_t max_headers = 16;
     static constexpr std::size_t max_request_body = 256;
     static constexpr std::size_t response_buffer_size = 640;
-    static constexpr std::size_t pending_output_size = 768;  ///< responses; the adapter sends packets whole
+    static constexpr std::size_t pending_output_size = 768;  ///< unused with whole-packet adapters (WINC1500)
     static constexpr std::size_t send_batch = 4;
     static constexpr bool authentication = false;
     static constexpr bool logging = false;

@@ -19,14 +19,10 @@ for proto in udp tcp; do
     # -v prints each buffer fakesink gets (silent=false) and the negotiated caps.
     timeout -k 5 25 gst-launch-1.0 -v rtspsrc location="$SERVER_URL" protocols=$proto \
         ! rtpjpegdepay ! jpegdec ! fakesink num-buffers=$N silent=false >"$out" 2>&1 || status=$?
-    if [[ $status -ne 0 ]]; then
+    if gst_run_failed "$out" "$status"; then  # an ERROR, or a bad exit (lib.sh: shutdown race)
         show "$out"
         [[ $status -eq 124 ]] && fail "gst-launch ($proto) did not receive $N frames within 25 s"
-        fail "gst-launch ($proto) exited with status $status"
-    fi
-    if grep -q "ERROR" "$out"; then
-        show "$out"
-        fail "gst-launch ($proto) printed an ERROR"
+        fail "gst-launch ($proto) printed an ERROR or exited with status $status"
     fi
     frames=$(grep -c "fakesink0: last-message = chain" "$out" || true)
     if [[ $frames -ne $N ]]; then

@@ -147,3 +147,23 @@ show() {
 gst_error_while_playing() {
     awk '/Got EOS from element/ { exit 1 } /ERROR/ { found = 1; exit 0 } END { exit !found }' "$1"
 }
+
+# gst_run_failed FILE STATUS: true if a gst-launch run failed. Not a failure: rtspsrc's own race
+# while the pipeline shuts down after its last buffer, where its PAUSE follows its TEARDOWN on a
+# connection it has already closed: gst-launch then exits 1 with only "Could not send message.
+# (Received end-of-file)" errors (seen about once in 20 runs under load, with the server's log
+# showing the TEARDOWN answered). The callers check the frames themselves.
+gst_run_failed() {
+    local file=$1 status=$2 errors races
+    ((status == 124)) && return 0
+    errors=$(grep -c "^ERROR" "$file" || true)
+    races=$(grep -c "Could not send message. (Received end-of-file)" "$file" || true)
+    if ((errors == 0)); then
+        ((status != 0))
+        return
+    fi
+    # Every error is the shutdown race, and none came while playing (when -v shows EOS).
+    ((errors == races)) || return 0
+    if grep -q "Got EOS from element" "$file" && gst_error_while_playing "$file"; then return 0; fi
+    return 1
+}

@@ -36,8 +36,8 @@ grep -q "faults stopped" "$SERVER_LOG" || fail "the server did not report the en
 for proto in udp tcp; do
     out=$WORK/after-$proto.log status=0
     gst $proto 30 25 "$out" || status=$?
-    [[ $status -eq 0 ]] || { show "$out"; fail "after the faults gst-launch ($proto) exited with status $status"; }
-    ! grep -q ERROR "$out" || { show "$out"; fail "after the faults gst-launch ($proto) printed an ERROR"; }
+    ! gst_run_failed "$out" "$status" ||
+        { show "$out"; fail "after the faults gst-launch ($proto) printed an ERROR or exited with status $status"; }
     log "ok: after the faults the $proto client decoded 30 frames"
 done
 stop_server

@@ -31,8 +31,7 @@ sleep 1  # let its window close
 out=$WORK/gst-udp.log status=0
 timeout -k 5 30 gst-launch-1.0 -v rtspsrc location="$SERVER_URL" protocols=udp ! rtpjpegdepay ! jpegdec \
     ! fakesink silent=false num-buffers=$((EXPECTED + 15)) >"$out" 2>&1 || status=$?
-[[ $status -eq 0 ]] || { show "$out"; fail "gst-launch (udp) exited with status $status"; }
-! grep -q ERROR "$out" || { show "$out"; fail "gst-launch (udp) printed an ERROR"; }
+! gst_run_failed "$out" "$status" || { show "$out"; fail "gst-launch (udp) printed an ERROR or exited with status $status"; }
 frames=$(sed -n 's/.*fakesink0: last-message = chain.* pts: \([0-9]*\):\([0-9]*\):\([0-9]*\)\.\([0-9]*\),.*/\1 \2 \3 \4/p' "$out" |
     awk -v win="$WINDOW" '{ t = (($1 * 60 + $2) * 60 + $3) * 1e9 + $4; if (NR == 1) t0 = t; if (t < t0 + win * 1e9 - 1e6) n++ } END { print n + 0 }')
 ((frames >= EXPECTED)) || { show "$out"; fail "the UDP client got $frames of the $EXPECTED frames of $WINDOW s while a TCP client stalled"; }
