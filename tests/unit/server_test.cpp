@@ -485,3 +485,54 @@ TEST_CASE("With all-or-nothing stream sends a refused response waits whole, and 
         CHECK(vb.responses[0].get("cseq") == "8");
     }
 }
+
+TEST_CASE("A session that just started playing gets the whole frame before the others", "[server]") {
+    server_options o = with_port();
+    o.max_fps = 30;
+    harness h(o);
+    h.jpeg = test_jpeg(640, 480);  // several packets per frame
+    auto play_udp = [&](int c, std::uint16_t port) {
+        auto s = h.request(c, req("SETUP", "rtsp://h/cam/track1", 1,
+                                  "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" +
+                                      std::to_string(port + 1) + "\r\n"));
+        REQUIRE(s.status == 200);
+        h.world.write(c, req("PLAY", "rtsp://h/cam/", 2, "Session: " + session_id(s) + "\r\n"));
+    };
+    const int a = h.world.connect(net::address::v4(127, 0, 0, 1, 40000));
+    play_udp(a, 5000);  // takes session slot 0
+    h.step(3);
+    h.now += 10'000;    // mid-interval: no frame is due for the playing session
+    h.step();
+    const int b = h.world.connect(net::address::v4(127, 0, 0, 1, 40001));
+    const std::size_t before = h.world.datagrams.size();
+    play_udp(b, 6000);  // slot 1; its PLAY makes the path's next frame due at once
+    h.step(3);
+    std::size_t last_b = 0, first_a = h.world.datagrams.size(), b_packets = 0;
+    for (std::size_t i = before; i < h.world.datagrams.size(); ++i) {
+        const auto& d = h.world.datagrams[i];
+        if (d.from != udp_socket::rtp) continue;
+        if (d.to.port == 6000) { last_b = i; ++b_packets; }
+        if (d.to.port == 5000 && first_a == h.world.datagrams.size()) first_a = i;
+    }
+    REQUIRE(b_packets > 1);
+    REQUIRE(first_a < h.world.datagrams.size());  // the playing session got that frame too
+    CHECK(last_b < first_a);  // ... but only after the new one had all of it
+}
+
+struct no_auth_config : default_config {
+    static constexpr bool authentication = false;
+};
+
+TEST_CASE("With Config::authentication off, start() refuses credentials instead of serving openly", "[server]") {
+    fake_world world;
+    std::uint64_t now = 1'000'000;
+    server_options o = with_port();
+    o.username = "admin";
+    o.password = "secret";
+    basic_server<fake_network, test::manual_clock, test::counter_random, no_encoder, no_auth_config> server(
+        o, fake_network(&world), test::manual_clock{&now});
+    auto r = server.start();
+    REQUIRE_FALSE(r);
+    CHECK(r.error() == errc::invalid_argument);
+    CHECK_FALSE(world.listening);  // nothing was opened
+}
