@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -274,6 +275,13 @@ int main(int argc, char** argv) {
         const std::uint32_t cam = feed.camera->format().fps_rounded();
         so.max_fps = std::min<std::uint32_t>(max_fps, 2 * (cam != 0 ? cam : opt.fps));
     }
+
+    // Where the server lays out each frame's packets once, so every client's share leaves in
+    // one piece (server_options::wire_buffer). Not value-initialized: only the pages a frame
+    // touches count in RSS, about its JPEG size; frames above 8 MiB still go out, gathered.
+    constexpr std::size_t wire_bytes = std::size_t{8} << 20;
+    const auto wire = std::make_unique_for_overwrite<std::byte[]>(wire_bytes);
+    so.wire_buffer = std::span<std::byte>(wire.get(), wire_bytes);
 
     server_t server(so);
     const std::string stream_path = opt.path;

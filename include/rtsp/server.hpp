@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <optional>
 #include <span>
@@ -75,6 +76,13 @@ struct server_options {
     std::string_view password{};
     bool allow_basic = false;             ///< also offer and accept Basic
     std::uint32_t nonce_lifetime_s = 300; ///< older Digest nonces get 401 with stale=true
+    /// Optional memory where each frame's packets are laid out once, back to back, so that a
+    /// client's share of a frame leaves in one piece (one UDP GSO send per 46 packets, one TCP
+    /// write per Config::send_batch packets) instead of three pieces per packet: less kernel
+    /// work per client (BENCHMARKS.md). A frame needs packets x Config::mtu bytes, about its
+    /// JPEG size + 2 %; one that does not fit, or an empty span, goes out as gather lists, the
+    /// same bytes. The server never allocates it. Unused by whole-packet adapters (WINC1500).
+    std::span<std::byte> wire_buffer{};
 };
 
 enum class log_level : std::uint8_t { error, warning, info, debug };
@@ -302,10 +310,14 @@ private:
     // queue per connection: a response it cannot take yet waits in the shared resp_ instead.
     static constexpr std::size_t out_capacity = packet_atomic_streams ? 0 : Config::pending_output_size;
 
+    // Counts frames taken from the source; only compared for equality, and nothing that holds
+    // one lives for 2^32 frames (a stalled reader is dropped after send_stall_ms).
+    using generation_t = std::uint32_t;
+
     struct tcp_cursor {  // a frame partly written to a connection, continued when it drains
         bool active = false;
         std::uint8_t session = no_slot;
-        std::uint64_t generation = 0;  // the frame: alive while it equals generation_ (live_packets_)
+        generation_t generation = 0;  // the frame: alive while it equals generation_ (live_)
         std::uint32_t timestamp = 0;
         std::uint16_t first_seq = 0;
         std::size_t next = 0;  // next packet index to send
@@ -363,7 +375,7 @@ private:
     // valid until the next frame is produced (generation changes).
     struct frame_job {
         rtp::jpeg_packetizer packets;
-        std::uint64_t generation;
+        generation_t generation;
         std::uint64_t capture_us;
     };
 
@@ -379,7 +391,20 @@ private:
         std::array<const_buffer, Config::send_batch * 3> pieces;
         std::array<buffer_sequence, Config::send_batch> datagrams;
         std::size_t first, count;
+        generation_t generation;  // the frame, to know whether the wire image holds it
     };
+
+    // The frame laid out in opts_.wire_buffer: packet i at i * (lead + packet_mtu), its RTP
+    // header (and for TCP its '$' prefix, lead = 4) rewritten per session before each send.
+    // Whole-packet adapters send packet by packet anyway, so they carry none of this.
+    static constexpr bool wire_images = !packet_atomic_streams;
+    struct wire_image {
+        bool valid = false;
+        bool refused_logged = false;
+        std::size_t lead = 0;
+        generation_t generation = 0;
+    };
+    struct no_wire_image {};
 
     // --- helpers ---------------------------------------------------------------------------
     // Log lines are built only when Config::logging is on; with it off (embedded_config) no
@@ -549,7 +574,7 @@ private:
             return;
         }
         if (c.cursor.active) {
-            if (c.cursor.generation != generation_ || !live_packets_) {
+            if (c.cursor.generation != generation_ || !live_) {
                 // The frame's bytes are gone (a newer frame replaced them): the rest of that
                 // frame is lost for this client; its sequence gap tells the receiver.
                 c.cursor.active = false;
@@ -1148,6 +1173,7 @@ private:
                 slot->next_frame_us = now;
             }
             if (!slot) note(log_level::warning, "too many distinct paths playing: raise Config::max_paths");
+            else if (s.first_frame_pending && newest_frame_is(s.path.view())) joiners_ = true;
             else if (s.first_frame_pending) slot->next_frame_us = now;
         }
     }
@@ -1239,8 +1265,29 @@ private:
         }
     }
 
+    /// True when the newest frame is alive and is `path`'s.
+    [[nodiscard]] bool newest_frame_is(std::string_view path) const noexcept {
+        return live_ && live_->generation == generation_ && live_path_ < Config::max_paths &&
+               paths_[live_path_].used && detail::equals(paths_[live_path_].path.view(), path);
+    }
+
     void produce_path_frames(std::uint64_t now) {
-        for (auto& p : paths_) {
+        // Sessions that just joined a path already streaming get its newest frame at once, each
+        // alone; the path keeps its pace. (Producing a new frame for everyone at every PLAY
+        // would send 32 joining clients 32 extra frames each, above max_fps.)
+        if (joiners_) {
+            joiners_ = false;
+            for (std::size_t si = 0; si < Config::max_sessions; ++si) {
+                const session& s = sessions_[si];
+                if (s.used && s.state == session_state::playing && s.first_frame_pending &&
+                    newest_frame_is(s.path.view())) {
+                    const auto one = static_cast<std::uint8_t>(si);
+                    fan_out(*live_, std::span<const std::uint8_t>(&one, 1));
+                }
+            }
+        }
+        for (std::size_t pi = 0; pi < Config::max_paths; ++pi) {
+            path_slot& p = paths_[pi];
             if (!p.used || now < p.next_frame_us) continue;
             std::array<std::uint8_t, Config::max_sessions> targets{};
             std::size_t n = 0;
@@ -1256,8 +1303,9 @@ private:
             frame_ref fr = path_source_(p.path.view());
             p.next_frame_us = advance(p.next_frame_us, now);
             if (fr.empty()) continue;
-            auto job = prepare(fr, p.path.view(), now);
+            const frame_job* job = prepare(fr, p.path.view(), now);
             if (!job) continue;
+            live_path_ = static_cast<std::uint8_t>(pi);
             // Sessions that just started playing get the whole frame one after another, before
             // the others: their time to the first complete frame is what users see. fan_out()
             // goes batch by batch across its sessions, so 32 clients joining at once at 1080p
@@ -1282,7 +1330,7 @@ private:
     }
 
     /// Encodes (if needed), validates and packetizes one frame from the source.
-    std::optional<frame_job> prepare(const frame_ref& fr, std::string_view path, std::uint64_t now) {
+    const frame_job* prepare(const frame_ref& fr, std::string_view path, std::uint64_t now) {
         std::span<const std::byte> bytes;
         ++generation_;  // whatever the source or encoder handed out before is now invalid
         if (fr.type() == frame_ref::kind::image) {
@@ -1300,18 +1348,18 @@ private:
         auto pk = rtp::jpeg_packetizer::create(*parsed, po);
         if (!pk) return reject(pk.error());
         remember_dimensions(path, parsed->width, parsed->height);
-        live_packets_ = *pk;
+        live_ = frame_job{*pk, generation_, now};
         stats_.frames_produced++;
-        return frame_job{*pk, generation_, now};
+        return &*live_;
     }
 
-    std::optional<frame_job> reject(errc e) {
+    const frame_job* reject(errc e) {
         stats_.frames_rejected++;
         if (e != stats_.last_frame_error || stats_.frames_rejected == 1) {
             note(log_level::warning, "frame not sent: ", e);
         }
         stats_.last_frame_error = e;
-        return std::nullopt;
+        return nullptr;
     }
 
     /// Microseconds to 90 kHz RTP ticks (mod 2^32, as RTP timestamps wrap).
@@ -1353,9 +1401,14 @@ private:
             s.last_timestamp = ts[n_active];
             active[n_active++] = si;
         }
+        // One layout serves every session of this call: for UDP when any is UDP (TCP sessions
+        // then gather), else with room for the '$' prefixes.
+        bool any_udp = false;
+        for (std::size_t k = 0; k < n_active; ++k) any_udp = any_udp || !sessions_[active[k]].tcp;
+        if (n_active > 0) (void)lay_out_image(job.packets, job.generation, any_udp ? 0 : interleaved_prefix);
         std::array<bool, Config::max_sessions> failed{};
         for (std::size_t first = 0; first < count && n_active > 0; first += Config::send_batch) {
-            fill_batch(job.packets, first);
+            fill_batch(job.packets, first, job.generation);
             for (std::size_t k = 0; k < n_active; ++k) {
                 if (failed[k]) continue;
                 session& s = sessions_[active[k]];
@@ -1375,7 +1428,56 @@ private:
         }
     }
 
-    void fill_batch(const rtp::jpeg_packetizer& pk, std::size_t first) {
+    /// Lays out `pk` in the wire buffer (once per frame and lead); false if there is none or
+    /// the frame does not fit, and the frame goes out as gather lists.
+    bool lay_out_image(const rtp::jpeg_packetizer& pk, generation_t generation, std::size_t lead) {
+        if constexpr (!wire_images) {
+            return false;
+        } else {
+            wire_image& im = image_;
+            if (im.valid && im.generation == generation && im.lead == lead) return true;
+            im.valid = false;
+            const std::span<std::byte> buf = opts_.wire_buffer;
+            const std::size_t stride = lead + packet_mtu;
+            const std::size_t count = pk.packet_count();
+            if (buf.empty()) return false;
+            if (count > buf.size() / stride) {
+                if (!im.refused_logged) {
+                    im.refused_logged = true;
+                    note(log_level::info, "a frame of ", count * stride,
+                         " bytes does not fit server_options::wire_buffer; sending it as gather lists");
+                }
+                return false;
+            }
+            for (std::size_t i = 0; i < count; ++i) {
+                std::byte* at = buf.data() + i * stride + lead + rtp::header_size;
+                std::array<std::byte, rtp::max_payload_header_size> tmp;
+                auto p = pk.get(i, std::span<std::byte, rtp::max_payload_header_size>(tmp));
+                std::memcpy(at, tmp.data(), p.header_size);
+                if (!p.scan.empty()) std::memcpy(at + p.header_size, p.scan.data(), p.scan.size());
+            }
+            im.valid = true;
+            im.generation = generation;
+            im.lead = lead;
+            return true;
+        }
+    }
+
+    /// The packet bytes of batch entry i in the wire image, when it holds this batch's frame
+    /// laid out for this transport (nullptr otherwise).
+    std::byte* image_packet(std::size_t index, bool tcp) {
+        if constexpr (!wire_images) {
+            (void)index; (void)tcp;
+            return nullptr;
+        } else {
+            const std::size_t lead = tcp ? interleaved_prefix : 0;
+            if (!image_.valid || image_.generation != scratch_.batch.generation || image_.lead != lead)
+                return nullptr;
+            return opts_.wire_buffer.data() + index * (lead + packet_mtu);
+        }
+    }
+
+    void fill_batch(const rtp::jpeg_packetizer& pk, std::size_t first, generation_t generation) {
         if (!batch_live_) {  // a DESCRIBE used the storage for its SDP
             ::new (static_cast<void*>(&scratch_.batch)) batch_scratch;
             batch_live_ = true;
@@ -1383,6 +1485,7 @@ private:
         batch_scratch& b = scratch_.batch;
         const std::size_t count = pk.packet_count();
         b.first = first;
+        b.generation = generation;
         b.count = count - first < Config::send_batch ? count - first : Config::send_batch;
         std::size_t off = 0;
         for (std::size_t i = 0; i < b.count; ++i) {
@@ -1409,9 +1512,22 @@ private:
             h.sequence = static_cast<std::uint16_t>(seq0 + index);
             h.timestamp = ts;
             h.ssrc = s.ssrc;
+            std::size_t size = rtp::header_size + b.hdr_view[i].size() + b.scan[i].size();
+            if (std::byte* pkt = image_packet(index, tcp)) {
+                // The frame is already laid out: only this session's numbers change.
+                const std::size_t lead = tcp ? interleaved_prefix : 0;
+                rtp::write(h, std::span<std::byte, rtp::header_size>(pkt + lead, rtp::header_size));
+                if (tcp)
+                    protocol::write_interleaved_header(s.channel_rtp, static_cast<std::uint16_t>(size),
+                                                       std::span<std::byte, 4>(pkt, 4));
+                b.pieces[3 * i] = std::span<const std::byte>(pkt, lead + size);
+                b.pieces[3 * i + 1] = {};
+                b.pieces[3 * i + 2] = {};
+                b.datagrams[i] = buffer_sequence(b.pieces.data() + 3 * i, 3);
+                continue;
+            }
             auto& buf = b.rtp[i];
             rtp::write(h, std::span<std::byte, rtp::header_size>(buf.data() + interleaved_prefix, rtp::header_size));
-            std::size_t size = rtp::header_size + b.hdr_view[i].size() + b.scan[i].size();
             if (tcp) {
                 protocol::write_interleaved_header(s.channel_rtp, static_cast<std::uint16_t>(size),
                                                    std::span<std::byte, 4>(buf.data(), 4));
@@ -1534,12 +1650,12 @@ private:
             return;
         }
         session& s = sessions_[cur.session];
-        const rtp::jpeg_packetizer& pk = *live_packets_;
+        const frame_job& job = *live_;  // the cursor's frame: the caller checked the generation
+        const rtp::jpeg_packetizer& pk = job.packets;
         cur.active = false;  // send_tcp_batch re-arms it if the connection fills up again
         std::size_t start = cur.next;
-        frame_job job{pk, cur.generation, 0};
         for (std::size_t first = start; first < pk.packet_count(); first += Config::send_batch) {
-            fill_batch(pk, first);
+            fill_batch(pk, first, job.generation);
             if (!send_tcp_batch(s, cur.session, job, cur.first_seq, cur.timestamp)) break;
         }
     }
@@ -1622,9 +1738,12 @@ private:
     bool per_session_source_ = false;
     void (basic_server::*produce_)(std::uint64_t) = nullptr;  // set with the source
     void (basic_server::*sync_paths_)(std::uint64_t) = nullptr;  // path sources only
-    std::uint64_t generation_ = 0;
-    // The packets of the newest frame (generation_), which TCP cursors continue from.
-    std::optional<rtp::jpeg_packetizer> live_packets_;
+    generation_t generation_ = 0;
+    // The newest frame (valid while live_->generation == generation_): TCP cursors continue
+    // from it, and a session joining its path gets it at once (path sources: live_path_).
+    std::optional<frame_job> live_;
+    std::uint8_t live_path_ = no_slot;  // paths_ slot whose frame live_ is
+    bool joiners_ = false;              // sessions wait for live_ (sync_paths)
     std::uint64_t sdp_session_id_ = 0;
     statistics stats_{};
 
@@ -1644,6 +1763,7 @@ private:
         scratch_area() : batch() {}
     } scratch_;
     bool batch_live_ = true;  // scratch_.batch is the active member
+    [[no_unique_address]] std::conditional_t<wire_images, wire_image, no_wire_image> image_{};
 
     using session_cb = detail::inplace_function<void(std::string_view, std::uint64_t), Config::callback_storage>;
     session_cb on_setup_, on_play_, on_pause_, on_teardown_;

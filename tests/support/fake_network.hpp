@@ -59,6 +59,9 @@ struct fake_world {
     std::vector<sent_datagram> datagrams;
     std::deque<std::pair<net::address, std::vector<std::byte>>> rtcp_in, rtp_in;
     std::size_t polls = 0;
+    // Per send() and send_datagrams() call: how many pieces it would hand the kernel once
+    // adjacent ones are merged (as the POSIX adapter does), to see a wire image at work.
+    std::vector<std::size_t> stream_send_runs, datagram_send_runs;
 
     // --- the clients' side ---------------------------------------------------------------
     int connect(net::address peer = net::address::v4(127, 0, 0, 1, 40000)) {
@@ -106,6 +109,7 @@ public:
         auto& k = w_->conns[c];
         if (k.reset || k.peer_closed) return fail(errc::connection_reset);
         std::size_t total = 0;
+        w_->stream_send_runs.push_back(runs(data));
         for (auto piece : data) {
             for (std::byte b : piece) {
                 if (k.send_budget == 0) return total ? result<std::size_t>(total) : fail(errc::would_block);
@@ -131,6 +135,15 @@ public:
     result<std::size_t> send_datagrams(udp_socket s, const net::address& to,
                                        std::span<const buffer_sequence> dgs) {
         std::size_t n = 0;
+        std::size_t pieces = 0;
+        const std::byte* end = nullptr;
+        for (auto d : dgs)
+            for (auto piece : d) {
+                if (piece.empty()) continue;
+                if (piece.data() != end) ++pieces;
+                end = piece.data() + piece.size();
+            }
+        w_->datagram_send_runs.push_back(pieces);
         for (auto d : dgs) {
             if (w_->datagram_budget == 0) break;
             --w_->datagram_budget;
@@ -155,6 +168,16 @@ public:
 
 protected:
     std::size_t budget(connection c) const { return w_->conns[c].send_budget; }
+    static std::size_t runs(buffer_sequence data) {
+        std::size_t n = 0;
+        const std::byte* end = nullptr;
+        for (auto piece : data) {
+            if (piece.empty()) continue;
+            if (piece.data() != end) ++n;
+            end = piece.data() + piece.size();
+        }
+        return n;
+    }
 
 private:
     fake_world* w_;

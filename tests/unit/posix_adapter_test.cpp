@@ -433,10 +433,11 @@ TEST_CASE("posix network: a gather list longer than IOV_MAX is sent in parts", "
     REQUIRE(net.listen(loopback4(0)).has_value());
     fd_guard client(tcp_client(loopback4(net.listen_port())));
     const int c = accept_one(net);
-    std::string data(3000, '\0');
-    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+    // 3000 one-byte pieces, none adjacent to the next (adjacent ones would be merged).
+    std::string spaced(6000, '-'), data(3000, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = spaced[2 * i] = static_cast<char>('a' + i % 26);
     std::vector<rtsp::const_buffer> pieces;
-    for (std::size_t i = 0; i < data.size(); ++i) pieces.push_back(bytes_of(std::string_view(data).substr(i, 1)));
+    for (std::size_t i = 0; i < data.size(); ++i) pieces.push_back(bytes_of(std::string_view(spaced).substr(2 * i, 1)));
     std::size_t sent = 0;
     std::vector<std::size_t> counts;
     while (sent < data.size() && counts.size() < 10) {
@@ -446,6 +447,26 @@ TEST_CASE("posix network: a gather list longer than IOV_MAX is sent in parts", "
         sent += *r;
     }
     CHECK(counts == std::vector<std::size_t>{1024, 1024, 952});
+    CHECK(read_exactly(client.get(), data.size()) == data);
+}
+
+TEST_CASE("posix network: adjacent pieces go to the kernel as one", "[posix][tcp]") {
+    // A frame laid out back to back (server_options::wire_buffer) arrives as thousands of
+    // adjacent pieces; merged, they are one iovec, so one send takes them all, past IOV_MAX.
+    rtsp::posix::network net;
+    REQUIRE(net.listen(loopback4(0)).has_value());
+    fd_guard client(tcp_client(loopback4(net.listen_port())));
+    const int c = accept_one(net);
+    std::string data(3000, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('A' + i % 26);
+    std::vector<rtsp::const_buffer> pieces;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        pieces.push_back(bytes_of(std::string_view(data).substr(i, 1)));
+        if (i % 7 == 0) pieces.push_back({});  // empty pieces in between change nothing
+    }
+    auto r = net.send(c, pieces);
+    REQUIRE(r.has_value());
+    CHECK(*r == data.size());
     CHECK(read_exactly(client.get(), data.size()) == data);
 }
 
@@ -708,6 +729,30 @@ TEST_CASE("posix network: send_datagrams delivers every datagram in order on eve
                 for (std::size_t i = 0; i < got.size(); ++i) {
                     INFO("datagram " << i);
                     CHECK(got[i] == set.expected[i]);
+                }
+            }
+            // Datagrams laid out back to back, one piece each (a wire_buffer frame): GSO
+            // merges them into one iovec per send, sendmmsg must keep every boundary.
+            for (const std::size_t n : {2u, 46u, 47u, 130u}) {
+                INFO("path " << path_name(path) << ", " << n << " adjacent datagrams");
+                std::vector<char> wire(n * 1186);
+                for (std::size_t i = 0; i < wire.size(); ++i) wire[i] = static_cast<char>(i * 7 + seed);
+                const std::size_t last = 500;
+                std::vector<rtsp::const_buffer> one_piece(n);
+                std::vector<rtsp::buffer_sequence> grams(n);
+                for (std::size_t i = 0; i < n; ++i) {
+                    one_piece[i] = std::as_bytes(std::span(wire).subspan(i * 1186, i + 1 == n ? last : 1186));
+                    grams[i] = rtsp::buffer_sequence(&one_piece[i], 1);
+                }
+                ++seed;
+                auto r = net.send_datagrams(udp_socket::rtp, to, grams);
+                REQUIRE(r.has_value());
+                CHECK(*r == n);
+                const auto got = receive_datagrams(peer.get(), n);
+                REQUIRE(got.size() == n);
+                for (std::size_t i = 0; i < n; ++i) {
+                    INFO("datagram " << i);
+                    CHECK(got[i] == std::string(wire.data() + i * 1186, i + 1 == n ? last : 1186));
                 }
             }
             // The source port is the socket's own (what the SETUP reply names as server_port).

@@ -83,6 +83,8 @@ std::string session_id(const response& r) {
     return s.substr(0, s.find(';'));
 }
 
+using sent_datagram_bytes = std::pair<std::uint16_t, std::vector<std::byte>>;
+
 /// The RTP packets of complete frames among the datagrams sent to one UDP port.
 std::vector<std::vector<std::vector<std::byte>>> udp_frames(const fake_world& w, std::uint16_t port) {
     std::vector<std::vector<std::vector<std::byte>>> frames(1);
@@ -486,37 +488,157 @@ TEST_CASE("With all-or-nothing stream sends a refused response waits whole, and 
     }
 }
 
-TEST_CASE("A session that just started playing gets the whole frame before the others", "[server]") {
+TEST_CASE("A session joining a streaming path gets its newest frame at once; the others keep their pace", "[server]") {
     server_options o = with_port();
     o.max_fps = 30;
     harness h(o);
     h.jpeg = test_jpeg(640, 480);  // several packets per frame
-    auto play_udp = [&](int c, std::uint16_t port) {
+    auto setup_udp = [&](int c, std::uint16_t port) {
         auto s = h.request(c, req("SETUP", "rtsp://h/cam/track1", 1,
                                   "Transport: RTP/AVP;unicast;client_port=" + std::to_string(port) + "-" +
                                       std::to_string(port + 1) + "\r\n"));
         REQUIRE(s.status == 200);
-        h.world.write(c, req("PLAY", "rtsp://h/cam/", 2, "Session: " + session_id(s) + "\r\n"));
+        return session_id(s);
     };
     const int a = h.world.connect(net::address::v4(127, 0, 0, 1, 40000));
-    play_udp(a, 5000);  // takes session slot 0
+    h.world.write(a, req("PLAY", "rtsp://h/cam/", 2, "Session: " + setup_udp(a, 5000) + "\r\n"));
     h.step(3);
-    h.now += 10'000;    // mid-interval: no frame is due for the playing session
+    REQUIRE(udp_frames(h.world, 5000).size() == 1);
+    h.now += 10'000;  // mid-interval: no frame is due for the playing session
     h.step();
+    const int calls_before = h.source_calls;
     const int b = h.world.connect(net::address::v4(127, 0, 0, 1, 40001));
-    const std::size_t before = h.world.datagrams.size();
-    play_udp(b, 6000);  // slot 1; its PLAY makes the path's next frame due at once
+    h.world.write(b, req("PLAY", "rtsp://h/cam/", 2, "Session: " + setup_udp(b, 6000) + "\r\n"));
     h.step(3);
-    std::size_t last_b = 0, first_a = h.world.datagrams.size(), b_packets = 0;
-    for (std::size_t i = before; i < h.world.datagrams.size(); ++i) {
-        const auto& d = h.world.datagrams[i];
-        if (d.from != udp_socket::rtp) continue;
-        if (d.to.port == 6000) { last_b = i; ++b_packets; }
-        if (d.to.port == 5000 && first_a == h.world.datagrams.size()) first_a = i;
+    // b has the newest frame, whole and decodable, at once; nobody asked the source for a new
+    // one and a got nothing extra.
+    auto fb = udp_frames(h.world, 6000);
+    REQUIRE(fb.size() == 1);
+    auto dep = test::depayload_rfc2435(fb[0]);
+    REQUIRE(dep.ok());
+    CHECK(test::decode_jpeg(dep.jpeg)->pixels == test::decode_jpeg(h.jpeg)->pixels);
+    CHECK(h.source_calls == calls_before);
+    CHECK(udp_frames(h.world, 5000).size() == 1);
+    // At the path's next due time both get the next frame.
+    h.now += 33'334 - 10'000;
+    h.step();
+    CHECK(h.source_calls == calls_before + 1);
+    CHECK(udp_frames(h.world, 5000).size() == 2);
+    CHECK(udp_frames(h.world, 6000).size() == 2);
+}
+
+TEST_CASE("Sessions that start together get the first frame whole, one after another", "[server]") {
+    server_options o = with_port();
+    o.max_fps = 30;
+    harness h(o);
+    h.jpeg = test_jpeg(1600, 1200);  // more packets than one send batch (64)
+    std::vector<int> conns;
+    std::vector<std::string> ids;
+    for (std::uint16_t k = 0; k < 3; ++k) {
+        conns.push_back(h.world.connect(net::address::v4(127, 0, 0, 1, static_cast<std::uint16_t>(40000 + k))));
+        const std::string port = std::to_string(5000 + 2 * k);
+        auto s = h.request(conns.back(), req("SETUP", "rtsp://h/cam/track1", 1,
+                                             "Transport: RTP/AVP;unicast;client_port=" + port + "-" +
+                                                 std::to_string(5001 + 2 * k) + "\r\n"));
+        REQUIRE(s.status == 200);
+        ids.push_back(session_id(s));
     }
-    REQUIRE(b_packets > 1);
-    REQUIRE(first_a < h.world.datagrams.size());  // the playing session got that frame too
-    CHECK(last_b < first_a);  // ... but only after the new one had all of it
+    for (std::size_t k = 0; k < conns.size(); ++k)  // three PLAYs served by the same poll()
+        h.world.write(conns[k], req("PLAY", "rtsp://h/cam/", 2, "Session: " + ids[k] + "\r\n"));
+    h.step();
+    REQUIRE(h.source_calls == 1);
+    REQUIRE(udp_frames(h.world, 5000).size() == 1);
+    REQUIRE(udp_frames(h.world, 5000)[0].size() > default_config::send_batch);
+    // Each session's packets are one run: the first completes before the second starts.
+    std::vector<std::uint16_t> order;
+    for (const auto& d : h.world.datagrams)
+        if (d.from == udp_socket::rtp && (order.empty() || order.back() != d.to.port)) order.push_back(d.to.port);
+    CHECK(order.size() == 3);
+    for (std::uint16_t k = 0; k < 3; ++k) CHECK(udp_frames(h.world, static_cast<std::uint16_t>(5000 + 2 * k)).size() == 1);
+}
+
+namespace {
+
+/// What every client of a mixed run received, and how many pieces the sends had.
+struct wire_run {
+    std::vector<sent_datagram_bytes> udp;  // (port, bytes) in order
+    std::string tcp_fast, tcp_slow;
+    std::vector<std::size_t> stream_runs, datagram_runs;
+};
+
+/// One UDP client, one TCP client that reads everything and one whose "kernel" takes 3000
+/// bytes per poll (partial packets, cursors), over 8 frames; `wire` is the wire_buffer.
+wire_run run_mixed(std::span<std::byte> wire, bool with_udp) {
+    server_options o = with_port();
+    o.max_fps = 30;
+    o.wire_buffer = wire;
+    harness h(o);
+    h.jpeg = test_jpeg(640, 480);  // several packets per frame
+    if (with_udp) {
+        int u = h.world.connect(net::address::v4(127, 0, 0, 1, 40000));
+        auto s = h.request(u, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP;unicast;client_port=7000-7001\r\n"));
+        REQUIRE(h.request(u, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(s) + "\r\n")).status == 200);
+    }
+    int fast = h.world.connect(net::address::v4(127, 0, 0, 2, 40000));
+    auto sf = h.request(fast, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
+    REQUIRE(h.request(fast, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(sf) + "\r\n")).status == 200);
+    int slow = h.world.connect(net::address::v4(127, 0, 0, 3, 40000));
+    auto ss = h.request(slow, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=4-5\r\n"));
+    REQUIRE(h.request(slow, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(ss) + "\r\n")).status == 200);
+    h.world.stream_send_runs.clear();
+    h.world.datagram_send_runs.clear();
+    for (int i = 0; i < 8 * 4; ++i) {  // 8 frames, 4 polls each
+        h.world.conns[slow].send_budget = 3000;
+        h.now += 33'334 / 4;
+        h.step();
+    }
+    wire_run r;
+    for (auto& d : h.world.datagrams)
+        if (d.from == udp_socket::rtp) r.udp.push_back({d.to.port, d.bytes});
+    r.tcp_fast = h.world.read(fast);
+    r.tcp_slow = h.world.read(slow);
+    r.stream_runs = h.world.stream_send_runs;
+    r.datagram_runs = h.world.datagram_send_runs;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("A wire buffer sends each client's share of a frame in one piece, the same bytes", "[server]") {
+    std::vector<std::byte> big(512 * 1024), tiny(2000);
+    for (bool with_udp : {true, false}) {
+        CAPTURE(with_udp);
+        const wire_run gathered = run_mixed({}, with_udp);
+        const wire_run laid_out = run_mixed(big, with_udp);
+        const wire_run too_small = run_mixed(tiny, with_udp);
+        // Every client got exactly the same bytes, partial TCP sends and cursors included.
+        REQUIRE(gathered.tcp_fast.size() > 8 * 30'000);
+        REQUIRE(gathered.tcp_slow.size() > 20'000);
+        CHECK(laid_out.udp == gathered.udp);
+        CHECK(laid_out.tcp_fast == gathered.tcp_fast);
+        CHECK(laid_out.tcp_slow == gathered.tcp_slow);
+        CHECK(too_small.udp == gathered.udp);
+        CHECK(too_small.tcp_fast == gathered.tcp_fast);
+        CHECK(too_small.tcp_slow == gathered.tcp_slow);
+        const auto most = [](const std::vector<std::size_t>& v) {
+            return v.empty() ? std::size_t{0} : *std::max_element(v.begin(), v.end());
+        };
+        if (with_udp) {
+            // UDP: one piece per send_datagrams call (the adapter makes GSO sends of it); the
+            // TCP sessions of the same frame gather, three pieces per packet.
+            REQUIRE_FALSE(laid_out.datagram_runs.empty());
+            CHECK(most(laid_out.datagram_runs) == 1);
+            CHECK(most(gathered.datagram_runs) > 30);
+            CHECK(most(too_small.datagram_runs) > 30);
+        } else {
+            // TCP only: the layout has room for the '$' prefixes; one piece per batch.
+            REQUIRE_FALSE(laid_out.stream_runs.empty());
+            // (2 is an RTCP sender report: its '$' header, then the report.)
+            CHECK(most(laid_out.stream_runs) <= 2);
+            CHECK(std::count(laid_out.stream_runs.begin(), laid_out.stream_runs.end(), 1) >= 8);
+            CHECK(most(gathered.stream_runs) > 30);
+        }
+    }
 }
 
 struct no_auth_config : default_config {

@@ -302,11 +302,8 @@ public:
         std::size_t n = 0, total = 0;
         for (const const_buffer& b : data) {
             if (b.empty()) continue;
-            if (n == max_iov) break;
-            iov_[n].iov_base = const_cast<std::byte*>(b.data());  // sendmsg only reads it
-            iov_[n].iov_len = b.size();
+            if (!append_piece(b, n, 0)) break;
             total += b.size();
-            ++n;
         }
         if (n == 0) return std::size_t{0};
         msghdr m{};
@@ -529,14 +526,29 @@ private:
         return last > 0 && last <= seg;
     }
 
-    /// Appends d's non-empty pieces to iov_ from `at`; false if they do not fit.
-    bool gather(buffer_sequence d, std::size_t& at) noexcept {
+    /// Appends piece b at iov_[at] (then ++at), or extends iov_[at - 1] when b starts where it
+    /// ends and at - 1 >= merge_from: a frame the server laid out back to back in its
+    /// wire_buffer then reaches the kernel as one piece, which copies it faster than hundreds
+    /// of small ones. False when iov_ is full.
+    bool append_piece(const const_buffer& b, std::size_t& at, std::size_t merge_from) noexcept {
+        auto* base = const_cast<std::byte*>(b.data());  // the kernel only reads it
+        if (at > merge_from && static_cast<std::byte*>(iov_[at - 1].iov_base) + iov_[at - 1].iov_len == base) {
+            iov_[at - 1].iov_len += b.size();
+            return true;
+        }
+        if (at == max_iov) return false;
+        iov_[at].iov_base = base;
+        iov_[at].iov_len = b.size();
+        ++at;
+        return true;
+    }
+
+    /// Appends d's non-empty pieces to iov_ from `at`, merging adjacent ones from merge_from
+    /// on; false if they do not fit.
+    bool gather(buffer_sequence d, std::size_t& at, std::size_t merge_from) noexcept {
         for (const const_buffer& b : d) {
             if (b.empty()) continue;
-            if (at == max_iov) return false;
-            iov_[at].iov_base = const_cast<std::byte*>(b.data());  // the kernel only reads it
-            iov_[at].iov_len = b.size();
-            ++at;
+            if (!append_piece(b, at, merge_from)) return false;
         }
         return true;
     }
@@ -549,8 +561,10 @@ private:
             const std::size_t sz = size_of(d[count]);
             if (bytes + sz > detail::gso_max_bytes) break;
             const std::size_t mark = iovs;
-            if (!gather(d[count], iovs)) {
+            const std::size_t mark_len = mark > 0 ? iov_[mark - 1].iov_len : 0;
+            if (!gather(d[count], iovs, 0)) {  // undo a partial merge too
                 iovs = mark;
+                if (mark > 0) iov_[mark - 1].iov_len = mark_len;
                 break;
             }
             bytes += sz;
@@ -603,7 +617,7 @@ private:
         std::size_t k = 0, iovs = 0;
         while (k < d.size() && k < max_batch) {
             const std::size_t first = iovs;
-            if (!gather(d[k], iovs)) {
+            if (!gather(d[k], iovs, first)) {
                 iovs = first;
                 break;
             }
@@ -644,7 +658,7 @@ private:
     send_step send_one(int fd, sockaddr_storage& dst, socklen_t dst_len, buffer_sequence d) noexcept {
         send_step r;
         std::size_t iovs = 0;
-        if (!gather(d, iovs)) {
+        if (!gather(d, iovs, 0)) {
             r.error = errc::invalid_argument;
             return r;
         }
