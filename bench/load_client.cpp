@@ -8,8 +8,9 @@
 //   complete/incomplete frames and lost packets (counted after --warmup seconds, so the mid-frame
 //   join of a shared stream is not held against a server), the slowest client's frame rate, and
 //   the time from sending PLAY to the arrival of the first complete frame (median and max over
-//   the clients; over UDP the kernel's receive timestamp of its last packet, SO_TIMESTAMPNS, so
-//   the client's own scheduling delay is left out; over TCP the time it is read).
+//   the clients; the kernel's receive timestamp, SO_TIMESTAMPNS, so the client's own delay in
+//   getting round to a socket is left out: over UDP of the last packet, over TCP of the last
+//   segment of the read that completed the frame, an upper bound).
 // Everything is bounded: connect/response timeouts, a hard --duration, and loopback traffic is
 // all it is meant for. It never sends RTCP receiver reports (the runs are shorter than any
 // session timeout), so the server's CPU is spent on sending, which is what is measured.
@@ -38,7 +39,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// Wall-clock seconds: the kernel stamps UDP arrivals (SO_TIMESTAMPNS) with CLOCK_REALTIME.
+// Wall-clock seconds: the kernel stamps arrivals (SO_TIMESTAMPNS) with CLOCK_REALTIME.
 double realtime_now() {
     timespec t{};
     clock_gettime(CLOCK_REALTIME, &t);
@@ -254,7 +255,7 @@ bool setup_client(const options& o, client& c, int index, int& next_port) {
 }
 
 // One RTP packet of client c (JPEG payload, RFC 2435).
-// `arrival` is realtime seconds: the kernel's receive stamp (UDP) or now (TCP).
+// `arrival` is realtime seconds: the kernel's receive stamp (of the packet, or for TCP of the read).
 void on_rtp(client& c, const std::uint8_t* p, std::size_t n, double arrival) {
     if (n < 12 + 8 || (p[0] >> 6) != 2) return;
     const std::size_t csrc = p[0] & 0x0F;
@@ -311,8 +312,20 @@ void on_rtp(client& c, const std::uint8_t* p, std::size_t n, double arrival) {
     }
 }
 
-// Consumes c.rx: '$' frames and RTSP responses (PLAY's answer).
-bool drain_tcp(client& c) {
+/// Realtime seconds from an SCM_TIMESTAMPNS control message of m, or 0 if it has none.
+double kernel_stamp(msghdr& m) {
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+            return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+        }
+    return 0;
+}
+
+// Consumes c.rx: '$' frames and RTSP responses (PLAY's answer). `arrival`: when the bytes
+// just read arrived.
+bool drain_tcp(client& c, double arrival) {
     std::size_t pos = 0;
     for (;;) {
         if (c.rx.size() - pos < 4) break;
@@ -320,7 +333,7 @@ bool drain_tcp(client& c) {
             const auto* b = reinterpret_cast<const std::uint8_t*>(c.rx.data() + pos);
             const std::size_t len = (b[2] << 8) | b[3];
             if (c.rx.size() - pos < 4 + len) break;
-            if (b[1] == 0) on_rtp(c, b + 4, len, realtime_now());
+            if (b[1] == 0) on_rtp(c, b + 4, len, arrival);
             pos += 4 + len;
         } else if (c.rx.compare(pos, 5, "RTSP/") == 0) {
             const auto end = c.rx.find("\r\n\r\n", pos);
@@ -381,6 +394,9 @@ int main(int argc, char** argv) {
             return 1;
         }
         fcntl(c.tcp_fd, F_SETFL, fcntl(c.tcp_fd, F_GETFL) | O_NONBLOCK);
+        // TCP arrival times from the kernel too (the stamp of the last segment a read took).
+        int one = 1;
+        if (o.tcp) setsockopt(c.tcp_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     }
     // The script starts its CPU window a warm-up after this line.
     std::fprintf(stderr, "load_client: playing\n");
@@ -415,7 +431,14 @@ int main(int argc, char** argv) {
             if (who[k].second == 0) {
                 // Bounded per wake-up so one TCP client cannot starve the others.
                 for (int rounds = 0; rounds < 8; ++rounds) {
-                    const ssize_t n = ::recv(c.tcp_fd, tcpbuf.data(), tcpbuf.size(), 0);
+                    iovec io{tcpbuf.data(), tcpbuf.size()};
+                    alignas(cmsghdr) char tctrl[CMSG_SPACE(sizeof(timespec)) * 2];
+                    msghdr mh{};
+                    mh.msg_iov = &io;
+                    mh.msg_iovlen = 1;
+                    mh.msg_control = tctrl;
+                    mh.msg_controllen = sizeof tctrl;
+                    const ssize_t n = ::recvmsg(c.tcp_fd, &mh, 0);
                     if (n == 0) {
                         std::fprintf(stderr, "load_client: server closed a connection\n");
                         failed = true;
@@ -423,7 +446,8 @@ int main(int argc, char** argv) {
                     }
                     if (n < 0) break;
                     c.rx.append(tcpbuf.data(), static_cast<std::size_t>(n));
-                    if (!drain_tcp(c)) {
+                    const double at = kernel_stamp(mh);
+                    if (!drain_tcp(c, at > 0 ? at : realtime_now())) {
                         std::fprintf(stderr, "load_client: bad data on a connection\n");
                         failed = true;
                         break;
@@ -445,14 +469,7 @@ int main(int argc, char** argv) {
                     if (got <= 0) break;
                     if (who[k].second == 1)
                         for (int m = 0; m < got; ++m) {
-                            double at = 0;
-                            for (cmsghdr* cm = CMSG_FIRSTHDR(&msgs[m].msg_hdr); cm;
-                                 cm = CMSG_NXTHDR(&msgs[m].msg_hdr, cm))
-                                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-                                    timespec ts{};
-                                    std::memcpy(&ts, CMSG_DATA(cm), sizeof ts);
-                                    at = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-                                }
+                            const double at = kernel_stamp(msgs[m].msg_hdr);
                             on_rtp(c, pool.data() + m * 2048, msgs[m].msg_len, at > 0 ? at : realtime_now());
                         }
                     if (got < static_cast<int>(batch)) break;
