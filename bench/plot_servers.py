@@ -144,7 +144,7 @@ if os.path.exists(enc_path):
         name = r["name"]
         if name.endswith("_median"):
             cputime[name[:-7]] = float(r["cpu_time"])
-    lines.append("Encoder, quality 90, 4:2:0, CPU time per frame (ms, median of 3 repetitions):")
+    lines.append("Encoder, quality 90, 4:2:0, CPU time per frame (ms, median of 10 repetitions, randomly interleaved):")
     lines.append("")
     lines.append("| size | turbojpeg_encoder RGB | tjCompress2 RGB | ratio | turbojpeg_encoder YUYV | "
                  "tjCompressFromYUVPlanes (pre-split planes) | ratio YUYV / planes | ratio YUYV / tjCompress2 RGB |")

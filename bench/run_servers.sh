@@ -184,7 +184,8 @@ cat "$out/alloc.txt"
 
 # --- encoder -----------------------------------------------------------------------------------
 echo "== encoder benchmark"
-"$build/bench/rtsp_bench_encoder" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+"$build/bench/rtsp_bench_encoder" --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true \
+  --benchmark_report_aggregates_only=true \
   --benchmark_format=csv >"$out/encoder.csv" 2>/dev/null
 
 echo "== summary"

@@ -83,6 +83,15 @@ std::string session_id(const response& r) {
     return s.substr(0, s.find(';'));
 }
 
+/// Connects from `peer`, SETUPs /track1 with `transport` and PLAYs; returns the connection.
+int play_session(harness& h, net::address peer, const std::string& transport) {
+    int c = h.world.connect(peer);
+    auto s = h.request(c, req("SETUP", "rtsp://h/track1", 1, "Transport: " + transport + "\r\n"));
+    REQUIRE(s.status == 200);
+    REQUIRE(h.request(c, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(s) + "\r\n")).status == 200);
+    return c;
+}
+
 using sent_datagram_bytes = std::pair<std::uint16_t, std::vector<std::byte>>;
 
 /// The RTP packets of complete frames among the datagrams sent to one UDP port.
@@ -367,12 +376,8 @@ TEST_CASE("A TCP client that stops reading loses whole frames, then is dropped; 
     o.max_fps = 30;
     harness h(o);
     h.jpeg = test_jpeg(640, 480);
-    int u = h.world.connect(net::address::v4(127, 0, 0, 1, 40000));
-    auto su = h.request(u, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP;unicast;client_port=7000-7001\r\n"));
-    REQUIRE(h.request(u, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(su) + "\r\n")).status == 200);
-    int t = h.world.connect(net::address::v4(127, 0, 0, 2, 40000));
-    auto st = h.request(t, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
-    REQUIRE(h.request(t, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(st) + "\r\n")).status == 200);
+    play_session(h, net::address::v4(127, 0, 0, 1, 40000), "RTP/AVP;unicast;client_port=7000-7001");
+    int t = play_session(h, net::address::v4(127, 0, 0, 2, 40000), "RTP/AVP/TCP;unicast;interleaved=0-1");
     h.world.conns[t].send_budget = 5000;  // the kernel takes a few KB, then nothing
     h.world.datagrams.clear();
     int frames_produced = 0;
@@ -574,17 +579,9 @@ wire_run run_mixed(std::span<std::byte> wire, bool with_udp) {
     o.wire_buffer = wire;
     harness h(o);
     h.jpeg = test_jpeg(640, 480);  // several packets per frame
-    if (with_udp) {
-        int u = h.world.connect(net::address::v4(127, 0, 0, 1, 40000));
-        auto s = h.request(u, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP;unicast;client_port=7000-7001\r\n"));
-        REQUIRE(h.request(u, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(s) + "\r\n")).status == 200);
-    }
-    int fast = h.world.connect(net::address::v4(127, 0, 0, 2, 40000));
-    auto sf = h.request(fast, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"));
-    REQUIRE(h.request(fast, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(sf) + "\r\n")).status == 200);
-    int slow = h.world.connect(net::address::v4(127, 0, 0, 3, 40000));
-    auto ss = h.request(slow, req("SETUP", "rtsp://h/track1", 1, "Transport: RTP/AVP/TCP;unicast;interleaved=4-5\r\n"));
-    REQUIRE(h.request(slow, req("PLAY", "rtsp://h/", 2, "Session: " + session_id(ss) + "\r\n")).status == 200);
+    if (with_udp) play_session(h, net::address::v4(127, 0, 0, 1, 40000), "RTP/AVP;unicast;client_port=7000-7001");
+    int fast = play_session(h, net::address::v4(127, 0, 0, 2, 40000), "RTP/AVP/TCP;unicast;interleaved=0-1");
+    int slow = play_session(h, net::address::v4(127, 0, 0, 3, 40000), "RTP/AVP/TCP;unicast;interleaved=4-5");
     h.world.stream_send_runs.clear();
     h.world.datagram_send_runs.clear();
     for (int i = 0; i < 8 * 4; ++i) {  // 8 frames, 4 polls each

@@ -279,7 +279,9 @@ TEST_CASE("turbojpeg_encoder: yuyv and gray8 are compressed as exactly the expec
     for (const auto samp : {chroma_subsampling::s420, chroma_subsampling::s422}) {
         const bool is420 = samp == chroma_subsampling::s420;
         const int tjsamp = is420 ? TJSAMP_420 : TJSAMP_422;
-        for (const auto& dims : {std::pair{64, 48}, std::pair{38, 23}}) {
+        // Widths around the encoder's 16-pixel SIMD blocks (whole blocks, a tail, no block).
+        for (const auto& dims : {std::pair{64, 48}, std::pair{38, 23}, std::pair{2, 1}, std::pair{16, 3},
+                                 std::pair{30, 2}, std::pair{50, 7}, std::pair{1282, 9}}) {
             const int w = dims.first, ht = dims.second;
             INFO((is420 ? "4:2:0 " : "4:2:2 ") << w << "x" << ht);
             const rgb src = smooth_image(w, ht);

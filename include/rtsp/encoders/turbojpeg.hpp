@@ -23,6 +23,9 @@
 #include <span>
 
 #include <turbojpeg.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "rtsp/concepts.hpp"
 #include "rtsp/frame_source.hpp"
@@ -254,34 +257,40 @@ private:
         unsigned char* vp = up + cw * ch;
         const auto* src = reinterpret_cast<const unsigned char*>(img.pixels.data());
         const std::size_t stride = img.row_bytes();
-        const bool s422 = samp == TJSAMP_422;
         // One pass over the source (the loop is memory bound: reading it twice costs more).
-        for (std::size_t r = 0; r < h; ++r) {
-            const unsigned char* s = src + r * stride;
-            unsigned char* y = yp + r * w;
-            if (s422) {
+        // Each row, or pair of rows for 4:2:0, starts with split_yuyv_simd() (whole 16-pixel
+        // blocks; none without SSE2) and the scalar loop finishes it.
+        if (samp == TJSAMP_422) {
+            for (std::size_t r = 0; r < h; ++r) {
+                const unsigned char* s = src + r * stride;
+                unsigned char* y = yp + r * w;
                 unsigned char* u = up + r * cw;
                 unsigned char* v = vp + r * cw;
-                for (std::size_t x = 0; x < cw; ++x) {
+                for (std::size_t x = split_yuyv_simd(s, s, y, nullptr, u, v, cw); x < cw; ++x) {
                     y[2 * x] = s[4 * x];
                     u[x] = s[4 * x + 1];
                     y[2 * x + 1] = s[4 * x + 2];
                     v[x] = s[4 * x + 3];
                 }
-            } else if (r % 2 == 0) {
-                const unsigned char* s1 = r + 1 < h ? s + stride : s;
+            }
+        } else {
+            for (std::size_t r = 0; r < h; r += 2) {
+                const bool pair = r + 1 < h;  // an odd height ends with a row alone
+                const unsigned char* s = src + r * stride;
+                const unsigned char* s1 = pair ? s + stride : s;
+                unsigned char* y = yp + r * w;
+                unsigned char* y1 = pair ? y + w : nullptr;
                 unsigned char* u = up + r / 2 * cw;
                 unsigned char* v = vp + r / 2 * cw;
-                for (std::size_t x = 0; x < cw; ++x) {
+                for (std::size_t x = split_yuyv_simd(s, s1, y, y1, u, v, cw); x < cw; ++x) {
                     y[2 * x] = s[4 * x];
                     y[2 * x + 1] = s[4 * x + 2];
+                    if (y1 != nullptr) {
+                        y1[2 * x] = s1[4 * x];
+                        y1[2 * x + 1] = s1[4 * x + 2];
+                    }
                     u[x] = static_cast<unsigned char>((s[4 * x + 1] + s1[4 * x + 1] + 1) >> 1);
                     v[x] = static_cast<unsigned char>((s[4 * x + 3] + s1[4 * x + 3] + 1) >> 1);
-                }
-            } else {
-                for (std::size_t x = 0; x < cw; ++x) {
-                    y[2 * x] = s[4 * x];
-                    y[2 * x + 1] = s[4 * x + 2];
                 }
             }
         }
@@ -292,6 +301,43 @@ private:
         strides[0] = static_cast<int>(w);
         strides[1] = strides[2] = static_cast<int>(cw);
         return true;
+    }
+
+    /// The first whole 16-pixel blocks of YUYV row s (and s1): luma of s to y and, when y1 is
+    /// not null, of s1 to y1; chroma to u and v as the rounded mean of s and s1 (s1 == s for a
+    /// row's own chroma). Returns the pixel pairs done; the caller finishes the rows. This
+    /// split is all the library adds to TurboJPEG's work for YUYV, so it is kept to a few
+    /// instructions per 16 pixels (BENCHMARKS.md, encoder).
+    static std::size_t split_yuyv_simd(const unsigned char* s, const unsigned char* s1, unsigned char* y,
+                                       unsigned char* y1, unsigned char* u, unsigned char* v,
+                                       std::size_t pairs) noexcept {
+#if defined(__SSE2__)
+        const __m128i low = _mm_set1_epi16(0x00FF);
+        std::size_t x = 0;
+        for (; x + 8 <= pairs; x += 8) {  // 8 pairs = 16 pixels = 32 bytes of YUYV
+            const auto* a = reinterpret_cast<const __m128i*>(s + 4 * x);
+            const __m128i a0 = _mm_loadu_si128(a), a1 = _mm_loadu_si128(a + 1);
+            // Y0 U Y1 V as 16-bit lanes: the low bytes are luma, the high bytes chroma.
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(y + 2 * x),
+                             _mm_packus_epi16(_mm_and_si128(a0, low), _mm_and_si128(a1, low)));
+            __m128i c = _mm_packus_epi16(_mm_srli_epi16(a0, 8), _mm_srli_epi16(a1, 8));  // U V U V...
+            if (s1 != s) {
+                const auto* b = reinterpret_cast<const __m128i*>(s1 + 4 * x);
+                const __m128i b0 = _mm_loadu_si128(b), b1 = _mm_loadu_si128(b + 1);
+                if (y1 != nullptr)
+                    _mm_storeu_si128(reinterpret_cast<__m128i*>(y1 + 2 * x),
+                                     _mm_packus_epi16(_mm_and_si128(b0, low), _mm_and_si128(b1, low)));
+                c = _mm_avg_epu8(c, _mm_packus_epi16(_mm_srli_epi16(b0, 8), _mm_srli_epi16(b1, 8)));
+            }
+            const __m128i uu = _mm_and_si128(c, low), vv = _mm_srli_epi16(c, 8);
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(u + x), _mm_packus_epi16(uu, uu));
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(v + x), _mm_packus_epi16(vv, vv));
+        }
+        return x;
+#else
+        (void)s; (void)s1; (void)y; (void)y1; (void)u; (void)v; (void)pairs;
+        return 0;
+#endif
     }
 
     tjhandle handle_ = nullptr;  ///< created by the first encode()
