@@ -450,6 +450,38 @@ TEST_CASE("posix network: a gather list longer than IOV_MAX is sent in parts", "
     CHECK(read_exactly(client.get(), data.size()) == data);
 }
 
+TEST_CASE("posix network: a socket the last poll() found quiet is not asked again until the next",
+          "[posix][tcp][udp][poll]") {
+    // A server reads every connection after each wake-up; sockets poll() saw nothing on answer
+    // would_block without a recv() each (32 clients: 32 failing system calls per poll saved).
+    rtsp::posix::network net;
+    REQUIRE(net.listen(loopback4(0)).has_value());
+    REQUIRE(net.open_udp(0).has_value());
+    fd_guard client(tcp_client(loopback4(net.listen_port())));
+    const int c = accept_one(net);
+    fd_guard peer(udp_peer(loopback4()));
+    std::array<std::byte, 64> buf{};
+    net.poll(0);  // nothing to read anywhere
+    REQUIRE(::send(client.get(), "x", 1, 0) == 1);
+    socklen_t len = 0;
+    const sockaddr_storage to = native(loopback4(net.udp_port(udp_socket::rtcp)), len);
+    REQUIRE(::sendto(peer.get(), "y", 1, 0, reinterpret_cast<const sockaddr*>(&to), len) == 1);
+    fd_guard late(tcp_client(loopback4(net.listen_port())));
+    std::this_thread::sleep_for(50ms);  // loopback: all three have arrived long before this
+    CHECK(net.receive(c, buf).error() == errc::would_block);
+    CHECK(net.receive_datagram(udp_socket::rtcp, buf).error() == errc::would_block);
+    CHECK(net.accept().error() == errc::would_block);
+    // The next poll() sees them.
+    net.poll(0);
+    auto r = net.receive(c, buf);
+    REQUIRE(r.has_value());
+    CHECK(*r == 1);
+    auto d = net.receive_datagram(udp_socket::rtcp, buf);
+    REQUIRE(d.has_value());
+    CHECK(d->size == 1);
+    CHECK(net.accept().has_value());
+}
+
 TEST_CASE("posix network: adjacent pieces go to the kernel as one", "[posix][tcp]") {
     // A frame laid out back to back (server_options::wire_buffer) arrives as thousands of
     // adjacent pieces; merged, they are one iovec, so one send takes them all, past IOV_MAX.

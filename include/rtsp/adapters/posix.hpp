@@ -240,6 +240,7 @@ public:
         }
         if (e != 0) return fail(e == EADDRINUSE ? errc::address_in_use : errc::network_error);
         listener_ = fd;
+        listener_quiet_ = false;
         return {};
     }
 
@@ -251,6 +252,7 @@ public:
     /// refused for a full table is closed at once, so the next one can be tried.
     result<connection> accept() noexcept {
         if (listener_ < 0) return fail(errc::network_error);
+        if (listener_quiet_) return fail(errc::would_block);  // the last poll() saw nothing
         int fd = -1;
         for (int tries = 0; tries < 8; ++tries) {
             fd = ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -271,14 +273,16 @@ public:
         }
         const int one = 1;
         (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        conns_[count_++] = slot{fd, false};
+        conns_[count_++] = slot{fd, false, false};
         return fd;
     }
 
     /// Bytes received into buf (> 0), would_block, connection_closed (orderly shutdown) or
     /// connection_reset. invalid_argument for an empty buf or a handle that is not open.
     result<std::size_t> receive(connection c, std::span<std::byte> buf) noexcept {
-        if (buf.empty() || find(c) == nullptr) return fail(errc::invalid_argument);
+        const slot* s = find(c);
+        if (buf.empty() || s == nullptr) return fail(errc::invalid_argument);
+        if (s->quiet) return fail(errc::would_block);  // the last poll() saw nothing
         for (int tries = 0; tries < 8; ++tries) {
             const ssize_t n = ::recv(c, buf.data(), buf.size(), MSG_DONTWAIT);
             if (n > 0) return static_cast<std::size_t>(n);
@@ -366,6 +370,7 @@ public:
     /// picks a free even port. Replaces sockets opened before. address_in_use if taken.
     result<void> open_udp(std::uint16_t port) noexcept {
         close_udp();
+        udp_quiet_ = {};
         if (port == 65535) return fail(errc::invalid_argument);
         if (port != 0) {
             const errc e = open_udp_pair(port);
@@ -427,6 +432,7 @@ public:
     result<datagram_info> receive_datagram(udp_socket s, std::span<std::byte> buf) noexcept {
         const int fd = udp_[index(s)];
         if (fd < 0) return fail(errc::network_error);
+        if (udp_quiet_[index(s)]) return fail(errc::would_block);  // the last poll() saw nothing
         for (int tries = 0; tries < 8; ++tries) {
             sockaddr_storage ss{};
             socklen_t len = sizeof ss;
@@ -462,6 +468,9 @@ public:
 
     /// Waits up to timeout_us for any socket to become readable, or writable for connections
     /// with unsent data. Returns at once on a signal, so a handler's stop() is seen quickly.
+    /// Until the next poll(), accept(), receive() and receive_datagram() answer would_block
+    /// at once, without a system call, for a socket this poll() found with nothing to read
+    /// (without poll() they always ask the kernel).
     void poll(std::uint32_t timeout_us) noexcept {
         nfds_t n = 0;
         auto add = [&](int fd, short events) {
@@ -479,7 +488,18 @@ public:
         timespec ts{};
         ts.tv_sec = static_cast<time_t>(timeout_us / 1000000u);
         ts.tv_nsec = static_cast<long>(timeout_us % 1000000u) * 1000L;
-        if (::ppoll(pfds_.data(), n, &ts, nullptr) <= 0) return;
+        const int ready = ::ppoll(pfds_.data(), n, &ts, nullptr);
+        // Until the next poll(), accept() and the receives skip the system call on a socket
+        // this one found quiet: a server reading every connection after each wake-up would
+        // otherwise pay one failing recv per client per poll (a signal or an error: try all).
+        nfds_t k = 0;
+        const auto quiet = [&](int fd) {
+            return fd >= 0 && ready >= 0 && (pfds_[k++].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) == 0;
+        };
+        listener_quiet_ = quiet(listener_);
+        for (std::size_t u = 0; u < udp_.size(); ++u) udp_quiet_[u] = quiet(udp_[u]);
+        for (std::size_t i = 0; i < count_; ++i) conns_[i].quiet = quiet(conns_[i].fd);
+        if (ready <= 0) return;
         // Writability is reported once per short send: a server that waits for its next frame
         // tick rather than for POLLOUT must not turn every later poll() into a busy loop.
         for (std::size_t i = 0; i < count_; ++i)
@@ -490,6 +510,7 @@ private:
     struct slot {
         int fd = -1;
         bool want_write = false;  ///< the last send was short: wait for POLLOUT
+        bool quiet = false;       ///< the last poll() saw nothing to read
     };
     /// One step of send_datagrams(): how many left, or why none did.
     struct send_step {
@@ -719,7 +740,9 @@ private:
 
     void take(basic_network& o) noexcept {
         listener_ = o.listener_;
+        listener_quiet_ = o.listener_quiet_;
         udp_ = o.udp_;
+        udp_quiet_ = o.udp_quiet_;
         udp_family_ = o.udp_family_;
         ports_ = o.ports_;
         conns_ = o.conns_;
@@ -733,6 +756,8 @@ private:
     }
 
     int listener_ = -1;
+    bool listener_quiet_ = false;              ///< the last poll() saw no connection waiting
+    std::array<bool, 2> udp_quiet_{};          ///< per UDP socket: the last poll() saw no datagram
     std::array<int, 2> udp_{-1, -1};  ///< RTP, RTCP
     int udp_family_ = AF_INET6;
     std::array<std::uint16_t, 2> ports_{};
