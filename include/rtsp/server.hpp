@@ -1485,7 +1485,8 @@ private:
         batch_scratch& b = scratch_.batch;
         const std::size_t count = pk.packet_count();
         b.first = first;
-        b.generation = generation;
+        if constexpr (wire_images) b.generation = generation;
+        else (void)generation;
         b.count = count - first < Config::send_batch ? count - first : Config::send_batch;
         std::size_t off = 0;
         for (std::size_t i = 0; i < b.count; ++i) {
