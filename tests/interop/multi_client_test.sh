@@ -17,7 +17,8 @@ require_gst_elements rtspsrc rtpjpegdepay jpegdec fakesink
 W=640 H=480 FPS=30 WINDOW=5
 EXPECTED=$((FPS * WINDOW))
 MIN=$(((EXPECTED * 95 + 99) / 100))
-start_server --path /many --size ${W}x$H --fps $FPS --quality 80
+# --verbose: the log names who closed a connection and why, shown if a client comes up short.
+start_server --path /many --size ${W}x$H --fps $FPS --quality 80 --verbose
 
 ffprobe_client() {  # ffprobe_client PROTO
     timeout -k 5 40 ffprobe -v error -rtsp_transport "$1" -timeout 5000000 -count_frames -select_streams v \
@@ -83,5 +84,10 @@ for i in "${!CLIENTS[@]}"; do
 done
 grep "disconnected" "$SERVER_LOG" || true   # the server's own per-client frame counts
 stop_server
+if ((failed)); then  # what the server said about the connections, to tell who ended a stream
+    log "----- last 80 lines of $SERVER_LOG -----"
+    tail -n 80 "$SERVER_LOG" || true
+    log "-----"
+fi
 ((failed == 0)) || fail "not every client got 95% of the frames"
 log "PASS"
