@@ -1256,6 +1256,7 @@ private:
             session& s = sessions_[si];
             if (!s.used || s.state != session_state::playing || now < s.next_frame_us) continue;
             frame_ref fr = session_source_(s.path.view(), s.id);
+            ++generation_;  // the callback's previous answer is void now, even if this is no frame
             s.next_frame_us = advance(s.next_frame_us, now);
             if (fr.empty()) continue;
             auto job = prepare(fr, s.path.view(), now);
@@ -1301,6 +1302,7 @@ private:
                 continue;
             }
             frame_ref fr = path_source_(p.path.view());
+            ++generation_;  // the callback's previous answer is void now, even if this is no frame
             p.next_frame_us = advance(p.next_frame_us, now);
             if (fr.empty()) continue;
             const frame_job* job = prepare(fr, p.path.view(), now);
@@ -1331,8 +1333,9 @@ private:
 
     /// Encodes (if needed), validates and packetizes one frame from the source.
     const frame_job* prepare(const frame_ref& fr, std::string_view path, std::uint64_t now) {
+        // The caller counted the source's call (generation_): whatever the source or the encoder
+        // handed out before is invalid from here on, and live_ below is this frame.
         std::span<const std::byte> bytes;
-        ++generation_;  // whatever the source or encoder handed out before is now invalid
         if (fr.type() == frame_ref::kind::image) {
             auto enc = enc_.encode(fr.image(), quality_, opts_.subsampling);
             if (!enc) return reject(enc.error());

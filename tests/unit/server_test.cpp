@@ -532,6 +532,44 @@ TEST_CASE("A session joining a streaming path gets its newest frame at once; the
     CHECK(udp_frames(h.world, 6000).size() == 2);
 }
 
+TEST_CASE("A source's bytes are not sent after its next call, even when that call gave no frame", "[server]") {
+    // frame_source.hpp: the bytes stay valid until the next call of the same callback. A call
+    // that answers no_frame may already have recycled them (a camera requeueing its buffer),
+    // so a session joining after it must not get the old frame: it waits for a fresh one.
+    server_options o = with_port();
+    o.max_fps = 30;
+    harness h(o);
+    const std::vector<std::byte> good = test_jpeg(320, 240);
+    std::vector<std::byte> buffer = good;
+    int calls = 0;
+    h.server.set_source([&](std::string_view) -> frame_ref {
+        ++calls;
+        if (calls == 2) {  // no new frame, and the buffer is reused for the next capture
+            std::fill(buffer.begin(), buffer.end(), std::byte{0x5A});
+            return no_frame;
+        }
+        buffer = good;
+        return jpeg_view{std::span<const std::byte>(buffer)};
+    });
+    play_session(h, net::address::v4(127, 0, 0, 1, 40000), "RTP/AVP;unicast;client_port=5000-5001");
+    h.step(2);
+    REQUIRE(calls == 1);
+    h.now += 33'334;  // the second call: no frame
+    h.step();
+    REQUIRE(calls == 2);
+    h.now += 10'000;
+    play_session(h, net::address::v4(127, 0, 0, 1, 40001), "RTP/AVP;unicast;client_port=6000-6001");
+    h.step();
+    // The joiner's first frame is a fresh one from a third call, decodable, not the 0x5A bytes.
+    CHECK(calls == 3);
+    auto f = udp_frames(h.world, 6000);
+    REQUIRE(f.size() >= 1);
+    auto dep = test::depayload_rfc2435(f[0]);
+    REQUIRE(dep.ok());
+    REQUIRE(test::decode_jpeg(dep.jpeg));
+    CHECK(test::decode_jpeg(dep.jpeg)->pixels == test::decode_jpeg(good)->pixels);
+}
+
 TEST_CASE("Sessions that start together get the first frame whole, one after another", "[server]") {
     server_options o = with_port();
     o.max_fps = 30;
