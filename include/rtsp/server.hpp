@@ -391,7 +391,6 @@ private:
         std::array<const_buffer, Config::send_batch * 3> pieces;
         std::array<buffer_sequence, Config::send_batch> datagrams;
         std::size_t first, count;
-        generation_t generation;  // the frame, to know whether the wire image holds it
     };
 
     // The frame laid out in opts_.wire_buffer: packet i at i * (lead + packet_mtu), its RTP
@@ -1411,7 +1410,7 @@ private:
         if (n_active > 0) (void)lay_out_image(job.packets, job.generation, any_udp ? 0 : interleaved_prefix);
         std::array<bool, Config::max_sessions> failed{};
         for (std::size_t first = 0; first < count && n_active > 0; first += Config::send_batch) {
-            fill_batch(job.packets, first, job.generation);
+            fill_batch(job.packets, first);
             for (std::size_t k = 0; k < n_active; ++k) {
                 if (failed[k]) continue;
                 session& s = sessions_[active[k]];
@@ -1466,21 +1465,22 @@ private:
         }
     }
 
-    /// The packet bytes of batch entry i in the wire image, when it holds this batch's frame
-    /// laid out for this transport (nullptr otherwise).
+    /// Packet `index` in the wire image, when it holds the newest frame (every batch is of
+    /// live_, and a frame is only sent while it is the newest) laid out for this transport;
+    /// nullptr otherwise.
     std::byte* image_packet(std::size_t index, bool tcp) {
         if constexpr (!wire_images) {
             (void)index; (void)tcp;
             return nullptr;
         } else {
             const std::size_t lead = tcp ? interleaved_prefix : 0;
-            if (!image_.valid || image_.generation != scratch_.batch.generation || image_.lead != lead)
+            if (!image_.valid || image_.generation != generation_ || image_.lead != lead)
                 return nullptr;
             return opts_.wire_buffer.data() + index * (lead + packet_mtu);
         }
     }
 
-    void fill_batch(const rtp::jpeg_packetizer& pk, std::size_t first, generation_t generation) {
+    void fill_batch(const rtp::jpeg_packetizer& pk, std::size_t first) {
         if (!batch_live_) {  // a DESCRIBE used the storage for its SDP
             ::new (static_cast<void*>(&scratch_.batch)) batch_scratch;
             batch_live_ = true;
@@ -1488,8 +1488,6 @@ private:
         batch_scratch& b = scratch_.batch;
         const std::size_t count = pk.packet_count();
         b.first = first;
-        if constexpr (wire_images) b.generation = generation;
-        else (void)generation;
         b.count = count - first < Config::send_batch ? count - first : Config::send_batch;
         std::size_t off = 0;
         for (std::size_t i = 0; i < b.count; ++i) {
@@ -1516,31 +1514,27 @@ private:
             h.sequence = static_cast<std::uint16_t>(seq0 + index);
             h.timestamp = ts;
             h.ssrc = s.ssrc;
-            std::size_t size = rtp::header_size + b.hdr_view[i].size() + b.scan[i].size();
-            if (std::byte* pkt = image_packet(index, tcp)) {
-                // The frame is already laid out: only this session's numbers change.
-                const std::size_t lead = tcp ? interleaved_prefix : 0;
-                rtp::write(h, std::span<std::byte, rtp::header_size>(pkt + lead, rtp::header_size));
-                if (tcp)
-                    protocol::write_interleaved_header(s.channel_rtp, static_cast<std::uint16_t>(size),
-                                                       std::span<std::byte, 4>(pkt, 4));
-                b.pieces[3 * i] = std::span<const std::byte>(pkt, lead + size);
+            const std::size_t size = rtp::header_size + b.hdr_view[i].size() + b.scan[i].size();
+            // The RTP header goes into the laid-out frame when there is one (the whole packet
+            // is then one piece), else into the batch scratch before the two gathered pieces.
+            // Either way the '$' prefix, for TCP, sits in the 4 bytes before it.
+            std::byte* const laid_out = image_packet(index, tcp);
+            std::byte* const rtp_at = laid_out ? laid_out + (tcp ? interleaved_prefix : 0)
+                                               : b.rtp[i].data() + interleaved_prefix;
+            rtp::write(h, std::span<std::byte, rtp::header_size>(rtp_at, rtp::header_size));
+            std::byte* const start = tcp ? rtp_at - interleaved_prefix : rtp_at;
+            if (tcp)
+                protocol::write_interleaved_header(s.channel_rtp, static_cast<std::uint16_t>(size),
+                                                   std::span<std::byte, 4>(start, 4));
+            if (laid_out) {
+                b.pieces[3 * i] = std::span<const std::byte>(start, rtp_at + size);
                 b.pieces[3 * i + 1] = {};
                 b.pieces[3 * i + 2] = {};
-                b.datagrams[i] = buffer_sequence(b.pieces.data() + 3 * i, 3);
-                continue;
-            }
-            auto& buf = b.rtp[i];
-            rtp::write(h, std::span<std::byte, rtp::header_size>(buf.data() + interleaved_prefix, rtp::header_size));
-            if (tcp) {
-                protocol::write_interleaved_header(s.channel_rtp, static_cast<std::uint16_t>(size),
-                                                   std::span<std::byte, 4>(buf.data(), 4));
-                b.pieces[3 * i] = std::span<const std::byte>(buf.data(), buf.size());
             } else {
-                b.pieces[3 * i] = std::span<const std::byte>(buf.data() + interleaved_prefix, rtp::header_size);
+                b.pieces[3 * i] = std::span<const std::byte>(start, rtp_at + rtp::header_size);
+                b.pieces[3 * i + 1] = b.hdr_view[i];
+                b.pieces[3 * i + 2] = b.scan[i];
             }
-            b.pieces[3 * i + 1] = b.hdr_view[i];
-            b.pieces[3 * i + 2] = b.scan[i];
             b.datagrams[i] = buffer_sequence(b.pieces.data() + 3 * i, 3);
         }
     }
@@ -1659,7 +1653,7 @@ private:
         cur.active = false;  // send_tcp_batch re-arms it if the connection fills up again
         std::size_t start = cur.next;
         for (std::size_t first = start; first < pk.packet_count(); first += Config::send_batch) {
-            fill_batch(pk, first, job.generation);
+            fill_batch(pk, first);
             if (!send_tcp_batch(s, cur.session, job, cur.first_seq, cur.timestamp)) break;
         }
     }

@@ -109,7 +109,8 @@ public:
         auto& k = w_->conns[c];
         if (k.reset || k.peer_closed) return fail(errc::connection_reset);
         std::size_t total = 0;
-        w_->stream_send_runs.push_back(runs(data));
+        const std::byte* end = nullptr;
+        w_->stream_send_runs.push_back(runs(data, end));
         for (auto piece : data) {
             for (std::byte b : piece) {
                 if (k.send_budget == 0) return total ? result<std::size_t>(total) : fail(errc::would_block);
@@ -136,13 +137,8 @@ public:
                                        std::span<const buffer_sequence> dgs) {
         std::size_t n = 0;
         std::size_t pieces = 0;
-        const std::byte* end = nullptr;
-        for (auto d : dgs)
-            for (auto piece : d) {
-                if (piece.empty()) continue;
-                if (piece.data() != end) ++pieces;
-                end = piece.data() + piece.size();
-            }
+        const std::byte* end = nullptr;  // one send: runs continue across datagrams (GSO)
+        for (auto d : dgs) pieces += runs(d, end);
         w_->datagram_send_runs.push_back(pieces);
         for (auto d : dgs) {
             if (w_->datagram_budget == 0) break;
@@ -168,9 +164,9 @@ public:
 
 protected:
     std::size_t budget(connection c) const { return w_->conns[c].send_budget; }
-    static std::size_t runs(buffer_sequence data) {
+    /// Non-empty pieces of data that do not continue where the previous one (`end`) ended.
+    static std::size_t runs(buffer_sequence data, const std::byte*& end) {
         std::size_t n = 0;
-        const std::byte* end = nullptr;
         for (auto piece : data) {
             if (piece.empty()) continue;
             if (piece.data() != end) ++n;
