@@ -6,11 +6,12 @@
 // with a preallocated output buffer. The images are tests/support/jpeg_codec.hpp's
 // deterministic test image (gradients, a disc, noisy blocks).
 //   encoder_rgb        turbojpeg_encoder, rgb888            vs  tj_rgb: tjCompress2, TJPF_RGB
-//   encoder_yuyv       turbojpeg_encoder, yuyv (it splits the 4:2:2 pixels into 4:2:0 planes
-//                      and calls tjCompressFromYUVPlanes)
+//   encoder_yuyv       turbojpeg_encoder, yuyv (it splits each 16-row MCU row of the 4:2:2
+//                      pixels into a 4:2:0 strip and feeds libjpeg's jpeg_write_raw_data; the
+//                      bytes are tjCompressFromYUVPlanes' on the same planes)
 //                      vs  tj_rgb (tjCompress2 takes no YUYV: the same picture from its
 //                      fastest input), and tj_planes: tjCompressFromYUVPlanes on planes split
-//                      beforehand, i.e. the part of encoder_yuyv that is TurboJPEG's.
+//                      beforehand, i.e. TurboJPEG's work alone with planes that cost nothing.
 // Every benchmark reports the JPEG size so it is visible that all paths compress the same way.
 #include <benchmark/benchmark.h>
 #include <turbojpeg.h>

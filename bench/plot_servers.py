@@ -73,6 +73,24 @@ for size in sizes:
             f(ratio("ours", "gst", "tcp", "tcp", size, n), "%.2f")))
 lines.append("")
 
+# The same ratios run by run, for the most clients: the spread behind each median.
+nmost = clients[-1]
+lines.append("Per run with %d clients (run 1, 2, ...):" % nmost)
+lines.append("")
+lines.append("| size | ours/GSO floor (UDP) | gst/ours (UDP) | ours/gst (TCP) |")
+lines.append("|---|---|---|---|")
+for size in sizes:
+    def per_run(a, b, ta, tb):
+        v = []
+        for k in runs:
+            x, y = cpu(a, ta, size, nmost, k), cpu(b, tb, size, nmost, k)
+            v.append("-" if x is None or not y else "%.2f" % (x / y))
+        return ", ".join(v)
+    lines.append("| %s | %s | %s | %s |" % (size, per_run("ours", "floor-gso", "udp", "udp"),
+                                          per_run("gst", "ours", "udp", "udp"),
+                                          per_run("ours", "gst", "tcp", "tcp")))
+lines.append("")
+
 # Delivery: every client must get every frame complete.
 lines.append("Delivery over the windows (all runs): incomplete frames, lost packets, slowest client's complete frames per second.")
 lines.append("")

@@ -5,7 +5,7 @@
 # and TCP, at 1280x720 and 1920x1080, all on loopback. Not part of CI (about 20 minutes).
 #
 #   bash bench/run_servers.sh [OUT_DIR]        (default build/bench-release/servers)
-#   env: RUNS=3 WARMUP=1.5 WINDOW=4 CLIENTS="1 8 32" SIZES="1280x720 1920x1080"
+#   env: RUNS=3 WARMUP=1.5 WINDOW=4 CLIENTS="1 8 32" SIZES="1280x720 1920x1080" TRANSPORTS="udp tcp"
 #
 # Per configuration and run: start the server, start bench's load client, wait until every
 # session is PLAYing plus WARMUP seconds, read utime+stime of the server from /proc/PID/stat,
@@ -26,6 +26,7 @@ WARMUP=${WARMUP:-1.5}
 WINDOW=${WINDOW:-4}
 CLIENTS=${CLIENTS:-"1 8 32"}
 SIZES=${SIZES:-"1280x720 1920x1080"}
+TRANSPORTS=${TRANSPORTS:-"udp tcp"}
 PY=/usr/bin/python3  # Debian's, where python3-gi and python3-matplotlib live
 
 mkdir -p "$out"
@@ -154,11 +155,15 @@ echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/l
 for size in $SIZES; do
   for n in $CLIENTS; do
     for run in $(seq "$RUNS"); do
-      run_server ours udp "$size" "$n" "$run"
-      run_server gst udp "$size" "$n" "$run"
-      for m in sendto sendmmsg gso; do run_floor "$m" "$size" "$n" "$run"; done
-      run_server ours tcp "$size" "$n" "$run"
-      run_server gst tcp "$size" "$n" "$run"
+      if [[ " $TRANSPORTS " == *" udp "* ]]; then
+        run_server ours udp "$size" "$n" "$run"
+        run_server gst udp "$size" "$n" "$run"
+        for m in sendto sendmmsg gso; do run_floor "$m" "$size" "$n" "$run"; done
+      fi
+      if [[ " $TRANSPORTS " == *" tcp "* ]]; then
+        run_server ours tcp "$size" "$n" "$run"
+        run_server gst tcp "$size" "$n" "$run"
+      fi
     done
     echo "== load average after $size x $n: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/loadavg.txt"
   done

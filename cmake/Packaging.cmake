@@ -10,8 +10,8 @@
 #  - Installed under /usr (Debian policy for packages); rtsp.pc and rtspConfig.cmake find their
 #    files relative to where they are, so the same tree also works from `dpkg -x` or any prefix.
 #  - Depends are written out, not computed with dpkg-shlibdeps, so building the package needs
-#    no dpkg-dev: rtsp-serve links only libturbojpeg (and libc/libstdc++, always present on a
-#    system that has a C++20 compiler). Without rtsp-serve the package is Architecture: all.
+#    no dpkg-dev: rtsp-serve links only libjpeg-turbo's libturbojpeg and libjpeg (and
+#    libc/libstdc++, always present on a system that has a C++20 compiler). Without rtsp-serve the package is Architecture: all.
 #  - A CTest test (label `package`) builds the package, unpacks it with `dpkg -x` into a
 #    scratch root (never installing it on the machine) and builds tests/package/find_package
 #    and a pkg-config consumer against that root.
@@ -50,9 +50,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "libdevel")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${PROJECT_HOMEPAGE_URL}")
 # The headers need a C++20 compiler; rtsp::turbojpeg needs libjpeg-turbo's headers.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libturbojpeg0-dev, pkgconf | pkg-config, cmake (>= 3.25)")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libturbojpeg0-dev, libjpeg62-turbo-dev | libjpeg-dev, pkgconf | pkg-config, cmake (>= 3.25)")
 if(_rtsp_with_serve)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libturbojpeg0, libc6, libstdc++6")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libturbojpeg0, libjpeg62-turbo, libc6, libstdc++6")
 else()
   set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE "all")
 endif()

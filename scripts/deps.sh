@@ -6,7 +6,7 @@
 #
 #   cmake ninja-build g++ pkg-config          the build (CMakePresets.json uses Ninja)
 #   catch2                                    unit tests (Catch2 v2)
-#   libturbojpeg0-dev libjpeg62-turbo-dev     rtsp::turbojpeg, and test/bench JPEG making
+#   libturbojpeg0-dev libjpeg62-turbo-dev     rtsp::turbojpeg (TurboJPEG and libjpeg), test/bench JPEGs
 #   libbenchmark-dev                          bench/ (Google Benchmark)
 #   gcc-arm-none-eabi
 #   libstdc++-arm-none-eabi-newlib            tests/embedded: the Cortex-M7 cross build

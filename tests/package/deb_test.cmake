@@ -45,8 +45,8 @@ if(NOT field_Package STREQUAL "rtsp-cpp" OR NOT field_Version STREQUAL EXPECT_VE
   message(FATAL_ERROR "bad control fields: Package='${field_Package}' Version='${field_Version}' Maintainer='${field_Maintainer}'")
 endif()
 run(${_dpkg-deb} --field ${debs} Depends)
-if(EXPECT_SERVE AND NOT run_output MATCHES "libturbojpeg0")
-  message(FATAL_ERROR "rtsp-serve is packaged but Depends lacks libturbojpeg0: '${run_output}'")
+if(EXPECT_SERVE AND NOT (run_output MATCHES "libturbojpeg0" AND run_output MATCHES "libjpeg62-turbo"))
+  message(FATAL_ERROR "rtsp-serve is packaged but Depends lacks libturbojpeg0 or libjpeg62-turbo: '${run_output}'")
 endif()
 
 # 3. Unpacked into a scratch root: no system install.

@@ -276,14 +276,19 @@ TEST_CASE("turbojpeg_encoder: yuyv and gray8 are compressed as exactly the expec
     tjhandle h = tjInitCompress();
     REQUIRE(h != nullptr);
     turbojpeg_encoder enc;
+    // Quality 85 and 97: TurboJPEG switches to the accurate DCT at 96, and so must YUYV's path.
+    for (const int quality : {85, 97})
     for (const auto samp : {chroma_subsampling::s420, chroma_subsampling::s422}) {
         const bool is420 = samp == chroma_subsampling::s420;
         const int tjsamp = is420 ? TJSAMP_420 : TJSAMP_422;
         // Widths around the encoder's 16-pixel SIMD blocks (whole blocks, a tail, no block).
+        // Heights around the 16- and 8-row MCU rows YUYV is encoded in (one, several, a partial
+        // last one, odd).
         for (const auto& dims : {std::pair{64, 48}, std::pair{38, 23}, std::pair{2, 1}, std::pair{16, 3},
-                                 std::pair{30, 2}, std::pair{50, 7}, std::pair{1282, 9}}) {
+                                 std::pair{30, 2}, std::pair{50, 7}, std::pair{1282, 9}, std::pair{40, 35},
+                                 std::pair{18, 16}, std::pair{34, 17}, std::pair{6, 8}}) {
             const int w = dims.first, ht = dims.second;
-            INFO((is420 ? "4:2:0 " : "4:2:2 ") << w << "x" << ht);
+            INFO((is420 ? "4:2:0 " : "4:2:2 ") << w << "x" << ht << " quality " << quality);
             const rgb src = smooth_image(w, ht);
             rgb ref;
             const std::size_t pad = 6;
@@ -311,13 +316,13 @@ TEST_CASE("turbojpeg_encoder: yuyv and gray8 are compressed as exactly the expec
                 const unsigned char* planes[3] = {y, u, v};
                 unsigned char* buf = nullptr;
                 unsigned long size = 0;
-                REQUIRE(tjCompressFromYUVPlanes(h, planes, w, nullptr, ht, tjsamp, &buf, &size, 85, 0) == 0);
+                REQUIRE(tjCompressFromYUVPlanes(h, planes, w, nullptr, ht, tjsamp, &buf, &size, quality, 0) == 0);
                 std::vector<std::byte> out(reinterpret_cast<std::byte*>(buf), reinterpret_cast<std::byte*>(buf) + size);
                 tjFree(buf);
                 return out;
             };
             auto r = enc.encode({yuyv, static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(ht),
-                                 pixel_format::yuyv, stride}, 85, samp);
+                                 pixel_format::yuyv, stride}, quality, samp);
             REQUIRE(r.has_value());
             CHECK(std::vector<std::byte>(r->begin(), r->end()) == reference(Y.data(), U.data(), V.data()));
 
@@ -330,7 +335,7 @@ TEST_CASE("turbojpeg_encoder: yuyv and gray8 are compressed as exactly the expec
                     G[rr * yw + x] = std::to_integer<std::uint8_t>(gray[std::min(rr, ht - 1) * w + std::min(x, w - 1)]);
             const std::vector<std::uint8_t> flat(U.size(), 128);
             auto g = enc.encode({gray, static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(ht),
-                                 pixel_format::gray8}, 85, samp);
+                                 pixel_format::gray8}, quality, samp);
             REQUIRE(g.has_value());
             CHECK(std::vector<std::byte>(g->begin(), g->end()) == reference(G.data(), flat.data(), flat.data()));
         }
@@ -466,4 +471,39 @@ TEST_CASE("turbojpeg_encoder: move-only, the moved-to encoder keeps working", "[
     auto r4 = a.encode(img, 70, chroma_subsampling::s420);  // NOLINT(bugprone-use-after-move)
     REQUIRE(r4.has_value());
     CHECK(std::vector<std::byte>(r4->begin(), r4->end()) == expected);
+}
+
+TEST_CASE("turbojpeg_encoder: a YUYV frame libjpeg refuses fails with libjpeg's reason, then YUYV works",
+          "[encoder][turbojpeg]") {
+    // libjpeg takes at most 65500 pixels a side; an image_view allows 65535. The refusal comes
+    // from inside jpeg_start_compress (libjpeg's error exit, longjmp back to the encoder).
+    const std::vector<std::byte> wide(std::size_t{65534} * 2 * 2, std::byte{0x80});
+    turbojpeg_encoder enc;
+    auto r = enc.encode({wide, 65534, 2, pixel_format::yuyv}, 90, chroma_subsampling::s420);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == errc::encoder_failed);
+    CHECK_THAT(std::string(enc.last_error()), Catch::Contains("65500"));
+
+    // The same compressor, reused: a good frame encodes, byte-identical to a fresh encoder's,
+    // and the message is cleared; a moved-to encoder takes the compressor along.
+    const rgb src = smooth_image(48, 20);
+    rgb ref;
+    const auto yuyv = make_input(src, pixel_format::yuyv, 0, ref);
+    const image_view img{yuyv, 48, 20, pixel_format::yuyv};
+    turbojpeg_encoder fresh;
+    auto f = fresh.encode(img, 75, chroma_subsampling::s422);
+    REQUIRE(f.has_value());
+    const std::vector<std::byte> expected(f->begin(), f->end());
+    auto g = enc.encode(img, 75, chroma_subsampling::s422);
+    REQUIRE(g.has_value());
+    CHECK(std::string(enc.last_error()).empty());
+    CHECK(std::vector<std::byte>(g->begin(), g->end()) == expected);
+    turbojpeg_encoder moved(std::move(enc));
+    auto m = moved.encode(img, 75, chroma_subsampling::s422);
+    REQUIRE(m.has_value());
+    CHECK(std::vector<std::byte>(m->begin(), m->end()) == expected);
+    enc = std::move(moved);  // NOLINT(bugprone-use-after-move): assigning back is defined
+    auto b = enc.encode(img, 75, chroma_subsampling::s422);
+    REQUIRE(b.has_value());
+    CHECK(std::vector<std::byte>(b->begin(), b->end()) == expected);
 }

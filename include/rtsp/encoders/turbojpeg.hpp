@@ -7,21 +7,33 @@
 // with tjBufSize() for the largest frame so far is reused with TJFLAG_NOREALLOC, and the
 // scratch planes for formats TurboJPEG cannot take directly grow the same way.
 //  - rgb888 goes straight to tjCompress2 (the encode path costs nothing over calling it).
-//  - yuyv is split into Y/Cb/Cr planes (chroma averaged vertically for 4:2:0) and compressed
-//    as raw planes, which skips TurboJPEG's colour conversion and downsampling altogether.
+//  - yuyv goes through libjpeg's raw-data interface (jpeg_write_raw_data, the same library's
+//    libjpeg API): one MCU row at a time (16 rows for 4:2:0, 8 for 4:2:2) is split into a small
+//    Y/Cb/Cr strip (chroma averaged vertically for 4:2:0) that is still in cache when libjpeg
+//    reads it. That skips colour conversion and downsampling altogether, and, unlike splitting
+//    the whole frame for tjCompressFromYUVPlanes, costs no full-frame buffer and no second pass
+//    over memory (BENCHMARKS.md, encoder). The bytes are exactly tjCompressFromYUVPlanes' on the
+//    same planes (same settings: TurboJPEG's fast integer DCT below quality 96).
 //  - gray8 is the Y plane itself (no copy when the size is a whole number of chroma samples)
 //    plus two flat 128 chroma planes kept filled in one buffer: a 3-component JPEG whose
 //    chroma costs a few bits per block, since a 1-component JPEG cannot go over RFC 2435.
 //  - rgb565 is widened to RGB888 in a scratch buffer, then goes through tjCompress2.
-// Host only (it links libturbojpeg); move-only; not thread-safe (one encoder per thread).
+// Host only (it links libturbojpeg and libjpeg, both from libjpeg-turbo; Debian:
+// libturbojpeg0-dev libjpeg62-turbo-dev); move-only; not thread-safe (one encoder per thread).
+// Including it brings jpeglib.h's TRUE/FALSE macros and its types into the includer.
 #pragma once
 
 #include <climits>
+#include <csetjmp>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>  // jpeglib.h uses FILE and size_t without including their headers
+#include <cstdlib>
 #include <cstring>
 #include <span>
 
+#include <jerror.h>
+#include <jpeglib.h>
 #include <turbojpeg.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -81,6 +93,37 @@ private:
     std::size_t size_ = 0;
 };
 
+/// libjpeg's compressor (used for raw Y/Cb/Cr input), its error handler and its destination,
+/// kept together on the heap (libjpeg holds pointers into it, so it must not move with the
+/// encoder). Errors longjmp back to the setjmp in turbojpeg_encoder::encode_yuyv().
+struct libjpeg_state {
+    jpeg_compress_struct cinfo;
+    jpeg_error_mgr err;
+    jpeg_destination_mgr dest;
+    std::jmp_buf jump;
+    unsigned char* out;  ///< the output buffer of this frame and its capacity
+    std::size_t capacity;
+    char message[JMSG_LENGTH_MAX];
+
+    static libjpeg_state* of(j_common_ptr c) noexcept { return static_cast<libjpeg_state*>(c->client_data); }
+    static void on_error(j_common_ptr c) noexcept {
+        (*c->err->format_message)(c, of(c)->message);
+        std::longjmp(of(c)->jump, 1);
+    }
+    static void on_message(j_common_ptr) noexcept {}  // warnings: not to stderr
+    static void on_dest_init(j_compress_ptr c) noexcept {
+        libjpeg_state* st = of(reinterpret_cast<j_common_ptr>(c));
+        c->dest->next_output_byte = st->out;
+        c->dest->free_in_buffer = st->capacity;
+    }
+    // The buffer is tjBufSize(): libjpeg-turbo's own worst case, so this is a bug guard.
+    static boolean on_dest_full(j_compress_ptr c) noexcept {
+        ERREXIT(c, JERR_BUFFER_SIZE);
+        return FALSE;
+    }
+    static void on_dest_term(j_compress_ptr) noexcept {}
+};
+
 }  // namespace detail
 
 /// rtsp::JpegEncoder over TurboJPEG (see the file comment for how each format is handled).
@@ -92,8 +135,9 @@ public:
     turbojpeg_encoder(turbojpeg_encoder&& o) noexcept
         : handle_(o.handle_), out_(static_cast<detail::tj_buffer&&>(o.out_)),
           scratch_(static_cast<detail::tj_buffer&&>(o.scratch_)),
-          flat_(static_cast<detail::tj_buffer&&>(o.flat_)) {
+          flat_(static_cast<detail::tj_buffer&&>(o.flat_)), raw_(o.raw_) {
         o.handle_ = nullptr;
+        o.raw_ = nullptr;
         std::memcpy(error_, o.error_, sizeof error_);
     }
     turbojpeg_encoder& operator=(turbojpeg_encoder&& o) noexcept {
@@ -104,12 +148,16 @@ public:
             out_ = static_cast<detail::tj_buffer&&>(o.out_);
             scratch_ = static_cast<detail::tj_buffer&&>(o.scratch_);
             flat_ = static_cast<detail::tj_buffer&&>(o.flat_);
+            destroy_raw();
+            raw_ = o.raw_;
+            o.raw_ = nullptr;
             std::memcpy(error_, o.error_, sizeof error_);
         }
         return *this;
     }
     ~turbojpeg_encoder() {
         if (handle_ != nullptr) tjDestroy(handle_);
+        destroy_raw();
     }
 
     /// A baseline JPEG of img at quality (clamped to 1..100) with chroma subsampling s; the
@@ -155,15 +203,18 @@ public:
                              flags);
             break;
         }
-        case pixel_format::gray8:
-        case pixel_format::yuyv: {
+        case pixel_format::gray8: {
             const unsigned char* planes[3];
             int strides[3];
-            const bool ok = img.format == pixel_format::gray8 ? gray_planes(img, samp, planes, strides)
-                                                              : yuyv_planes(img, samp, planes, strides);
-            if (!ok) return failed(errc::no_resources, "out of memory");
+            if (!gray_planes(img, samp, planes, strides)) return failed(errc::no_resources, "out of memory");
             rc = tjCompressFromYUVPlanes(handle_, planes, w, strides, h, samp, &jpeg, &size, q,
                                          flags);
+            break;
+        }
+        case pixel_format::yuyv: {
+            const errc e = encode_yuyv(img, q, samp == TJSAMP_420, size);
+            if (e != errc{}) return fail(e);  // encode_yuyv() wrote error_
+            rc = 0;
             break;
         }
         }
@@ -175,9 +226,9 @@ public:
     [[nodiscard]] const char* last_error() const noexcept { return error_; }
 
 private:
+    void set_error(const char* why) noexcept { std::snprintf(error_, sizeof error_, "%s", why); }
     result<std::span<const std::byte>> failed(errc e, const char* why) noexcept {
-        std::strncpy(error_, why, sizeof error_ - 1);
-        error_[sizeof error_ - 1] = '\0';
+        set_error(why);
         return fail(e);
     }
     result<std::span<const std::byte>> tj_failed() noexcept {
@@ -242,65 +293,147 @@ private:
         return true;
     }
 
-    /// YUYV (Y0 U Y1 V): de-interleaved into Y, Cb, Cr planes in scratch_. For 4:2:0 each
-    /// chroma sample averages two rows, which is what downsampling RGB would have produced.
-    bool yuyv_planes(const image_view& img, int samp, const unsigned char* planes[3],
-                     int strides[3]) noexcept {
-        const std::size_t w = img.width, h = img.height;
-        const auto ph = static_cast<std::size_t>(tjPlaneHeight(0, img.height, samp));
-        const std::size_t cw = w / 2;  // valid() guarantees an even width
-        const auto ch = static_cast<std::size_t>(tjPlaneHeight(1, img.height, samp));
-        scratch_.reserve(w * ph + 2 * cw * ch);
-        if (scratch_.data() == nullptr) return false;
-        unsigned char* yp = scratch_.data();
-        unsigned char* up = yp + w * ph;
-        unsigned char* vp = up + cw * ch;
-        const auto* src = reinterpret_cast<const unsigned char*>(img.pixels.data());
+    void destroy_raw() noexcept {
+        if (raw_ == nullptr) return;
+        jpeg_destroy_compress(&raw_->cinfo);
+        std::free(raw_);
+        raw_ = nullptr;
+    }
+
+    /// The libjpeg compressor, made by the first YUYV frame; null (error_ says why) on failure.
+    detail::libjpeg_state* raw_compressor() noexcept {
+        if (raw_ != nullptr) return raw_;
+        auto* st = static_cast<detail::libjpeg_state*>(std::calloc(1, sizeof(detail::libjpeg_state)));
+        if (st == nullptr) return nullptr;
+        st->cinfo.err = jpeg_std_error(&st->err);
+        st->err.error_exit = detail::libjpeg_state::on_error;
+        st->err.output_message = detail::libjpeg_state::on_message;
+        st->cinfo.client_data = st;
+        if (setjmp(st->jump) != 0) {  // jpeg_create_compress ran out of memory
+            set_error(st->message);
+            jpeg_destroy_compress(&st->cinfo);
+            std::free(st);
+            return nullptr;
+        }
+        jpeg_create_compress(&st->cinfo);
+        st->dest.init_destination = detail::libjpeg_state::on_dest_init;
+        st->dest.empty_output_buffer = detail::libjpeg_state::on_dest_full;
+        st->dest.term_destination = detail::libjpeg_state::on_dest_term;
+        st->cinfo.dest = &st->dest;
+        raw_ = st;
+        return raw_;
+    }
+
+    /// YUYV (Y0 U Y1 V) to a JPEG in out_ (size: its length), one MCU row at a time: split
+    /// into a Y/Cb/Cr strip in scratch_ (for 4:2:0 each chroma sample is the rounded mean of
+    /// two rows, the last row alone when the height is odd), padded as tjCompressFromYUVPlanes
+    /// pads (the last column and row repeated to whole blocks), then jpeg_write_raw_data().
+    errc encode_yuyv(const image_view& img, int quality, bool s420, unsigned long& size) noexcept {
+        detail::libjpeg_state* st = raw_compressor();
+        if (st == nullptr) {
+            if (error_[0] == '\0') set_error("out of memory");
+            return errc::no_resources;
+        }
+        jpeg_compress_struct* c = &st->cinfo;
+        st->out = out_.data();
+        st->capacity = out_.size();
+        if (setjmp(st->jump) != 0) {
+            jpeg_abort_compress(c);
+            set_error(st->message);
+            return errc::encoder_failed;
+        }
+        // TurboJPEG's settings for these flags (setCompDefaults): RGB defaults, then YCbCr.
+        c->image_width = img.width;
+        c->image_height = img.height;
+        c->input_components = 3;
+        c->in_color_space = JCS_RGB;
+        jpeg_set_defaults(c);
+        jpeg_set_quality(c, quality, TRUE);
+        c->dct_method = quality >= 96 ? JDCT_ISLOW : JDCT_FASTEST;
+        jpeg_set_colorspace(c, JCS_YCbCr);
+        c->comp_info[0].h_samp_factor = 2;
+        c->comp_info[0].v_samp_factor = s420 ? 2 : 1;
+        for (int k = 1; k < 3; ++k) c->comp_info[k].h_samp_factor = c->comp_info[k].v_samp_factor = 1;
+        c->raw_data_in = TRUE;
+        jpeg_start_compress(c, TRUE);
+
+        const std::size_t lines = s420 ? 16 : 8;  // luma rows per MCU row
+        const std::size_t clines = 8;             // chroma rows per MCU row
+        const std::size_t yw = c->comp_info[0].width_in_blocks * std::size_t{DCTSIZE};
+        const std::size_t cwp = c->comp_info[1].width_in_blocks * std::size_t{DCTSIZE};
+        scratch_.reserve(yw * lines + 2 * cwp * clines);
+        if (scratch_.data() == nullptr) {
+            jpeg_abort_compress(c);
+            set_error("out of memory");
+            return errc::no_resources;
+        }
+        unsigned char* const ys = scratch_.data();
+        unsigned char* const us = ys + yw * lines;
+        unsigned char* const vs = us + cwp * clines;
+        JSAMPROW yrows[16], urows[8], vrows[8];
+        JSAMPARRAY planes[3] = {yrows, urows, vrows};
+        const std::size_t w = img.width, h = img.height, cw = w / 2;  // valid(): w is even
         const std::size_t stride = img.row_bytes();
-        // One pass over the source (the loop is memory bound: reading it twice costs more).
-        // Each row, or pair of rows for 4:2:0, starts with split_yuyv_simd() (whole 16-pixel
-        // blocks; none without SSE2) and the scalar loop finishes it.
-        if (samp == TJSAMP_422) {
-            for (std::size_t r = 0; r < h; ++r) {
-                const unsigned char* s = src + r * stride;
-                unsigned char* y = yp + r * w;
-                unsigned char* u = up + r * cw;
-                unsigned char* v = vp + r * cw;
-                for (std::size_t x = split_yuyv_simd(s, s, y, nullptr, u, v, cw); x < cw; ++x) {
-                    y[2 * x] = s[4 * x];
-                    u[x] = s[4 * x + 1];
-                    y[2 * x + 1] = s[4 * x + 2];
-                    v[x] = s[4 * x + 3];
+        const auto* src = reinterpret_cast<const unsigned char*>(img.pixels.data());
+        const std::size_t step = s420 ? 2 : 1;  // source rows per chroma row
+        for (std::size_t row = 0; row < h; row += lines) {
+            const std::size_t rows = h - row < lines ? h - row : lines;
+            for (std::size_t k = 0; k < lines; k += step) {
+                const std::size_t ck = k / step;
+                if (k >= rows) {  // below the picture: repeat the last row, as TurboJPEG pads
+                    yrows[k] = yrows[k - 1];
+                    if (step == 2) yrows[k + 1] = yrows[k - 1];
+                    urows[ck] = urows[ck - 1];
+                    vrows[ck] = vrows[ck - 1];
+                    continue;
+                }
+                unsigned char* y = ys + k * yw;
+                unsigned char* u = us + ck * cwp;
+                unsigned char* v = vs + ck * cwp;
+                const unsigned char* s = src + (row + k) * stride;
+                const bool pair = step == 2 && k + 1 < rows;
+                unsigned char* y1 = pair ? y + yw : nullptr;
+                split_yuyv_row(s, pair ? s + stride : s, y, y1, u, v, cw);
+                yrows[k] = y;
+                if (step == 2) yrows[k + 1] = pair ? y1 : y;  // an odd height: the last row twice
+                urows[ck] = u;
+                vrows[ck] = v;
+                for (std::size_t x = w; x < yw; ++x) {  // whole blocks: repeat the last column
+                    y[x] = y[w - 1];
+                    if (pair) y1[x] = y1[w - 1];
+                }
+                for (std::size_t x = cw; x < cwp; ++x) {
+                    u[x] = u[cw - 1];
+                    v[x] = v[cw - 1];
                 }
             }
-        } else {
-            for (std::size_t r = 0; r < h; r += 2) {
-                const bool pair = r + 1 < h;  // an odd height ends with a row alone
-                const unsigned char* s = src + r * stride;
-                const unsigned char* s1 = pair ? s + stride : s;
-                unsigned char* y = yp + r * w;
-                unsigned char* y1 = pair ? y + w : nullptr;
-                unsigned char* u = up + r / 2 * cw;
-                unsigned char* v = vp + r / 2 * cw;
-                for (std::size_t x = split_yuyv_simd(s, s1, y, y1, u, v, cw); x < cw; ++x) {
-                    y[2 * x] = s[4 * x];
-                    y[2 * x + 1] = s[4 * x + 2];
-                    if (y1 != nullptr) {
-                        y1[2 * x] = s1[4 * x];
-                        y1[2 * x + 1] = s1[4 * x + 2];
-                    }
-                    u[x] = static_cast<unsigned char>((s[4 * x + 1] + s1[4 * x + 1] + 1) >> 1);
-                    v[x] = static_cast<unsigned char>((s[4 * x + 3] + s1[4 * x + 3] + 1) >> 1);
-                }
+            if (jpeg_write_raw_data(c, planes, static_cast<JDIMENSION>(lines)) != lines) {
+                jpeg_abort_compress(c);  // only a suspending destination returns fewer
+                set_error("libjpeg took fewer rows than given");
+                return errc::encoder_failed;
             }
         }
-        if (ph > h) std::memcpy(yp + h * w, yp + (h - 1) * w, w);  // 4:2:0, odd height
-        planes[0] = yp;
-        planes[1] = up;
-        planes[2] = vp;
-        strides[0] = static_cast<int>(w);
-        strides[1] = strides[2] = static_cast<int>(cw);
-        return true;
+        jpeg_finish_compress(c);
+        size = static_cast<unsigned long>(st->capacity - c->dest->free_in_buffer);
+        return errc{};
+    }
+
+    /// One YUYV row s (and for 4:2:0 its pair s1; s1 == s for a row's own chroma) split:
+    /// luma of s to y and, when y1 is not null, of s1 to y1; chroma as the rounded mean of s
+    /// and s1 to u and v. SIMD for the whole 16-pixel blocks, then the rest one pair at a time.
+    static void split_yuyv_row(const unsigned char* s, const unsigned char* s1, unsigned char* y,
+                               unsigned char* y1, unsigned char* u, unsigned char* v,
+                               std::size_t pairs) noexcept {
+        for (std::size_t x = split_yuyv_simd(s, s1, y, y1, u, v, pairs); x < pairs; ++x) {
+            y[2 * x] = s[4 * x];
+            y[2 * x + 1] = s[4 * x + 2];
+            if (y1 != nullptr) {
+                y1[2 * x] = s1[4 * x];
+                y1[2 * x + 1] = s1[4 * x + 2];
+            }
+            u[x] = static_cast<unsigned char>((s[4 * x + 1] + s1[4 * x + 1] + 1) >> 1);
+            v[x] = static_cast<unsigned char>((s[4 * x + 3] + s1[4 * x + 3] + 1) >> 1);
+        }
     }
 
     /// The first whole 16-pixel blocks of YUYV row s (and s1): luma of s to y and, when y1 is
@@ -342,8 +475,9 @@ private:
 
     tjhandle handle_ = nullptr;  ///< created by the first encode()
     detail::tj_buffer out_;      ///< the JPEG; tjBufSize() of the largest frame so far
-    detail::tj_buffer scratch_;  ///< RGB888 or Y/Cb/Cr planes for formats that need converting
+    detail::tj_buffer scratch_;  ///< RGB888, a padded gray plane, or the YUYV MCU-row strip
     detail::tj_buffer flat_;     ///< constant-128 chroma for gray8, filled only when grown
+    detail::libjpeg_state* raw_ = nullptr;  ///< libjpeg's compressor, made by the first YUYV frame
     char error_[200] = {};
 };
 
