@@ -58,8 +58,20 @@ inline bool has_jpeg_extension(const std::filesystem::path& p) {
     return e == ".jpg" || e == ".jpeg";
 }
 
-// Reads a whole file into `out` (reusing its capacity). Empty string on success, else why not.
-inline std::string read_whole_file(const std::filesystem::path& p, std::vector<std::byte>& out) {
+/// What identifies a file's contents without reading them: device, inode, size and
+/// modification time (as make and rsync judge it). A rewritten or replaced file gets another.
+struct file_stamp {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = -1;
+    std::int64_t mtime_s = 0, mtime_ns = 0;
+    bool operator==(const file_stamp&) const = default;
+};
+
+// Reads a whole file into `out` (reusing its capacity) and, when `stamp` is given, stamps it.
+// Empty string on success, else why not.
+inline std::string read_whole_file(const std::filesystem::path& p, std::vector<std::byte>& out,
+                                   file_stamp* stamp = nullptr) {
     // POSIX calls, not fopen: a FILE and its stdio buffer would be two heap allocations per
     // frame (measured by bench/alloc_counter.cpp), and the source must allocate nothing once
     // its buffer has grown to the largest file.
@@ -72,6 +84,9 @@ inline std::string read_whole_file(const std::filesystem::path& p, std::vector<s
     struct stat st {};
     if (::fstat(fd, &st) != 0) return std::strerror(errno);
     if (!S_ISREG(st.st_mode)) return "not a regular file";
+    if (stamp != nullptr)
+        *stamp = file_stamp{st.st_dev, st.st_ino, st.st_size, static_cast<std::int64_t>(st.st_mtim.tv_sec),
+                            static_cast<std::int64_t>(st.st_mtim.tv_nsec)};
     const auto size = static_cast<std::size_t>(st.st_size);
     // Exactly the largest file, not the vector's usual doubling: this is the frame memory.
     if (size > out.capacity()) {
@@ -120,6 +135,7 @@ public:
         std::sort(s.files_.begin(), s.files_.end(),
                   [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
         s.skipped_.assign(s.files_.size(), false);
+        s.checked_.assign(s.files_.size(), checked_file{});
         if (!s.load_next())
             return "jpeg-dir: none of the files in '" + dir.string() +
                    "' can be sent over RTP/JPEG (RFC 2435); see the messages above";
@@ -144,6 +160,8 @@ public:
     [[nodiscard]] std::size_t current_index() const noexcept { return current_; }
     /// Bytes held for frames (the largest file read so far).
     [[nodiscard]] std::size_t buffer_capacity() const noexcept { return buffer_.capacity(); }
+    /// How many times a file was parsed (once per file, again only after it changed).
+    [[nodiscard]] std::size_t parses() const noexcept { return parses_; }
     /// Pixel size of the current frame (after open(): of the first one to be served).
     [[nodiscard]] std::uint16_t width() const noexcept { return width_; }
     [[nodiscard]] std::uint16_t height() const noexcept { return height_; }
@@ -151,23 +169,32 @@ public:
 private:
     explicit jpeg_dir_source(warning_sink warn) : warn_(std::move(warn)) {}
 
+    /// A file that parsed, as it was then: served again unparsed while its stamp is the same
+    /// (the server parses every frame anyway; this saves the source's second pass per frame).
+    struct checked_file {
+        detail::file_stamp stamp;
+        std::uint16_t width = 0, height = 0;
+    };
+
     // Reads files from cursor_ on until one parses; false after a full round of failures.
     bool load_next() {
         for (std::size_t tries = 0; tries < files_.size(); ++tries) {
             const std::size_t i = cursor_;
             cursor_ = (cursor_ + 1) % files_.size();
             if (skipped_[i]) continue;
-            const std::string read_error = detail::read_whole_file(files_[i], buffer_);
+            detail::file_stamp stamp;
+            const std::string read_error = detail::read_whole_file(files_[i], buffer_, &stamp);
             std::string reason;
             if (!read_error.empty()) {
                 reason = "cannot read: " + read_error;
+            } else if (checked_[i].stamp == stamp) {
+                return serve(i);
             } else if (auto f = rtsp::jpeg::parse(buffer_); !f) {
                 reason = std::string(rtsp::to_string(f.error()));
             } else {
-                current_ = i;
-                width_ = f->width;
-                height_ = f->height;
-                return true;
+                checked_[i] = checked_file{stamp, f->width, f->height};
+                ++parses_;
+                return serve(i);
             }
             skipped_[i] = true;
             if (warn_) warn_(files_[i].string() + ": skipped: " + reason);
@@ -175,9 +202,18 @@ private:
         return false;
     }
 
+    bool serve(std::size_t i) {
+        current_ = i;
+        width_ = checked_[i].width;
+        height_ = checked_[i].height;
+        return true;
+    }
+
     warning_sink warn_;
     std::vector<std::filesystem::path> files_;
     std::vector<bool> skipped_;
+    std::vector<checked_file> checked_;  ///< per file: how it was when it last parsed
+    std::size_t parses_ = 0;
     std::vector<std::byte> buffer_;
     std::size_t cursor_ = 0;
     std::size_t current_ = 0;

@@ -331,6 +331,37 @@ TEST_CASE("rtsp-serve jpeg-dir: unsendable files are reported once and skipped",
     CHECK(w.count_containing("6_empty.jpg: skipped:") == 1);
 }
 
+TEST_CASE("rtsp-serve jpeg-dir: a file is parsed once, and again when it changes", "[rtsp_serve][jpeg_dir]") {
+    temp_dir d;
+    const bytes a = make_jpeg(1), b = make_jpeg(2);
+    write_file(d.path / "a.jpg", a);
+    write_file(d.path / "b.jpg", b);
+    warnings w;
+    auto src = open_ok(jpeg_dir_source::open(d.path, w.sink()));
+    for (int round = 0; round < 3; ++round) {
+        CHECK(to_bytes(src.next()) == a);
+        CHECK(to_bytes(src.next()) == b);
+    }
+    CHECK(src.parses() == 2);  // six frames served, each file parsed once
+
+    // Replaced by another usable JPEG: parsed again, served with its own size.
+    const bytes wider = make_jpeg(3, {}, 96, 64);
+    write_file(d.path / "b.jpg", wider);
+    CHECK(to_bytes(src.next()) == a);
+    CHECK(to_bytes(src.next()) == wider);
+    CHECK(src.width() == 96);
+    CHECK(src.height() == 64);
+    CHECK(src.parses() == 3);
+
+    // Replaced by garbage: reported and skipped, as at startup.
+    write_file(d.path / "b.jpg", bytes(100, std::byte{0x42}));
+    CHECK(to_bytes(src.next()) == a);
+    CHECK(src.width() == 64);
+    CHECK(to_bytes(src.next()) == a);
+    REQUIRE(w.lines.size() == 1);
+    CHECK(w.count_containing("b.jpg: skipped: not a JPEG") == 1);
+}
+
 TEST_CASE("rtsp-serve jpeg-dir: holds one frame in memory", "[rtsp_serve][jpeg_dir]") {
     temp_dir d;
     std::size_t largest = 0, total = 0;
