@@ -41,13 +41,17 @@ def med_cpu(server, transport, size, n):
     return med(cpu(server, transport, size, n, k) for k in runs)
 
 
-def ratio(a, b, transport_a, transport_b, size, n):
-    per_run = []
+def ratios(a, b, transport_a, transport_b, size, n):
+    """a's CPU over b's, run by run (None where either is missing)."""
+    out = []
     for k in runs:
         x, y = cpu(a, transport_a, size, n, k), cpu(b, transport_b, size, n, k)
-        if x is not None and y:
-            per_run.append(x / y)
-    return med(per_run)
+        out.append(x / y if x is not None and y else None)
+    return out
+
+
+def ratio(a, b, transport_a, transport_b, size, n):
+    return med(ratios(a, b, transport_a, transport_b, size, n))
 
 
 def f(x, fmt="%.3f"):
@@ -79,16 +83,14 @@ lines.append("Per run with %d clients (run 1, 2, ...):" % nmost)
 lines.append("")
 lines.append("| size | ours/GSO floor (UDP) | gst/ours (UDP) | ours/gst (TCP) |")
 lines.append("|---|---|---|---|")
+def listed(values):
+    return ", ".join("-" if v is None else "%.2f" % v for v in values)
+
+
 for size in sizes:
-    def per_run(a, b, ta, tb):
-        v = []
-        for k in runs:
-            x, y = cpu(a, ta, size, nmost, k), cpu(b, tb, size, nmost, k)
-            v.append("-" if x is None or not y else "%.2f" % (x / y))
-        return ", ".join(v)
-    lines.append("| %s | %s | %s | %s |" % (size, per_run("ours", "floor-gso", "udp", "udp"),
-                                          per_run("gst", "ours", "udp", "udp"),
-                                          per_run("ours", "gst", "tcp", "tcp")))
+    lines.append("| %s | %s | %s | %s |" % (size, listed(ratios("ours", "floor-gso", "udp", "udp", size, nmost)),
+                                          listed(ratios("gst", "ours", "udp", "udp", size, nmost)),
+                                          listed(ratios("ours", "gst", "tcp", "tcp", size, nmost))))
 lines.append("")
 
 # Delivery: every client must get every frame complete.

@@ -163,7 +163,7 @@ public:
     /// A baseline JPEG of img at quality (clamped to 1..100) with chroma subsampling s; the
     /// bytes stay valid until the next encode(). invalid_argument for an image_view that is not
     /// valid(), unsupported_pixel_format for an unknown format, no_resources when a buffer
-    /// cannot be allocated, encoder_failed with last_error() when TurboJPEG fails.
+    /// cannot be allocated, encoder_failed with last_error() when TurboJPEG or libjpeg fails.
     result<std::span<const std::byte>> encode(const image_view& img, int quality,
                                               chroma_subsampling s) noexcept {
         error_[0] = '\0';
@@ -178,7 +178,7 @@ public:
         const int samp = s == chroma_subsampling::s420 ? TJSAMP_420 : TJSAMP_422;
         const int w = img.width, h = img.height;
 
-        if (handle_ == nullptr) {
+        if (handle_ == nullptr && img.format != pixel_format::yuyv) {  // YUYV: libjpeg's own
             handle_ = tjInitCompress();
             if (handle_ == nullptr) return tj_failed();
         }
@@ -438,8 +438,8 @@ private:
 
     /// The first whole 16-pixel blocks of YUYV row s (and s1): luma of s to y and, when y1 is
     /// not null, of s1 to y1; chroma to u and v as the rounded mean of s and s1 (s1 == s for a
-    /// row's own chroma). Returns the pixel pairs done; the caller finishes the rows. This
-    /// split is all the library adds to TurboJPEG's work for YUYV, so it is kept to a few
+    /// row's own chroma). Returns the pixel pairs done; split_yuyv_row() finishes the rows.
+    /// This split is all the library adds to libjpeg's work for YUYV, so it is kept to a few
     /// instructions per 16 pixels (BENCHMARKS.md, encoder).
     static std::size_t split_yuyv_simd(const unsigned char* s, const unsigned char* s1, unsigned char* y,
                                        unsigned char* y1, unsigned char* u, unsigned char* v,
@@ -473,7 +473,7 @@ private:
 #endif
     }
 
-    tjhandle handle_ = nullptr;  ///< created by the first encode()
+    tjhandle handle_ = nullptr;  ///< created by the first encode() of a format other than YUYV
     detail::tj_buffer out_;      ///< the JPEG; tjBufSize() of the largest frame so far
     detail::tj_buffer scratch_;  ///< RGB888, a padded gray plane, or the YUYV MCU-row strip
     detail::tj_buffer flat_;     ///< constant-128 chroma for gray8, filled only when grown
