@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rtsp/adapters/posix.hpp"
@@ -573,6 +574,117 @@ TEST_CASE("posix network: poll waits for the timeout when idle and wakes promptl
     REQUIRE(::send(client.get(), "x", 1, 0) == 1);
     std::this_thread::sleep_for(10ms);
     CHECK(timed_poll(5000000) < 1s);
+}
+
+TEST_CASE("posix network: poll wakes when a stalled connection drains, and only once",
+          "[posix][tcp][poll]") {
+    rtsp::posix::network net;
+    REQUIRE(net.listen(loopback4(0)).has_value());
+    fd_guard client(tcp_client(loopback4(net.listen_port()), 4096));
+    const int c = accept_one(net);
+    // Fill the connection until a send is short or refused: the adapter then waits for
+    // writability as well as for data.
+    std::vector<std::byte> chunk(64 * 1024, std::byte{'z'});
+    bool stalled = false;
+    std::size_t queued = 0;
+    for (int i = 0; i < 1000 && !stalled; ++i) {
+        auto r = net.send(c, std::span<const rtsp::const_buffer>(std::array{rtsp::const_buffer(chunk)}));
+        if (r) queued += *r;
+        stalled = !r || *r < chunk.size();
+    }
+    REQUIRE(stalled);
+    auto timed_poll = [&](std::uint32_t us) {
+        const auto t0 = clk::now();
+        net.poll(us);
+        return clk::now() - t0;
+    };
+    CHECK(timed_poll(80000) >= 60ms);  // still full: no busy return
+    // The client drains everything from another thread: the long poll ends early.
+    std::atomic<std::size_t> drained{0};
+    std::thread reader([&] {
+        std::this_thread::sleep_for(50ms);
+        char buf[65536];
+        const auto end = clk::now() + 5s;
+        while (drained < queued && clk::now() < end) {
+            if (!readable(client.get(), 100)) continue;
+            const ssize_t n = ::recv(client.get(), buf, sizeof buf, 0);
+            if (n <= 0) break;
+            drained += static_cast<std::size_t>(n);
+        }
+    });
+    const auto woke = timed_poll(5000000);
+    reader.join();
+    CHECK(woke < 2s);
+    CHECK(drained == queued);
+    // Reported once: with nothing more sent, the next poll waits out its timeout again.
+    CHECK(timed_poll(80000) >= 60ms);
+}
+
+TEST_CASE("posix network: closed connections, a replaced listener and a moved network keep polling right",
+          "[posix][tcp][poll]") {
+    rtsp::posix::network net;
+    REQUIRE(net.listen(loopback4(0)).has_value());
+    std::byte buf[16];
+    // Descriptor numbers come back after close: the next connection (same number, most
+    // likely) must be watched afresh and the closed one forgotten.
+    for (int round = 0; round < 3; ++round) {
+        fd_guard client(tcp_client(loopback4(net.listen_port())));
+        const int c = accept_one(net);
+        net.poll(0);
+        CHECK(net.receive(c, buf).error() == errc::would_block);
+        REQUIRE(::send(client.get(), "abc", 3, 0) == 3);
+        CHECK(receive_some(net, c, 3) == "abc");
+        net.close(c);
+        CHECK(net.connection_count() == 0);
+    }
+    // A second listen() replaces the listener; the new one wakes poll() and accepts.
+    REQUIRE(net.listen(loopback4(0)).has_value());
+    fd_guard second(tcp_client(loopback4(net.listen_port())));
+    const int c2 = accept_one(net);
+    // Moved: the new owner's poll() sees this connection's data, and waits when there is none.
+    rtsp::posix::network moved(std::move(net));
+    moved.poll(0);  // nothing yet: the connection is quiet until a poll() sees data
+    CHECK(moved.receive(c2, buf).error() == errc::would_block);
+    REQUIRE(::send(second.get(), "hi", 2, 0) == 2);
+    CHECK(receive_some(moved, c2, 2) == "hi");
+    const auto t0 = clk::now();
+    moved.poll(80000);
+    CHECK(clk::now() - t0 >= 60ms);
+}
+
+TEST_CASE("posix network: a connection closed while a child process still holds it stays forgotten",
+          "[posix][tcp][poll]") {
+    // Closing a descriptor does not take it out of an epoll set while another process holds
+    // the socket (a child between fork and exec); the adapter removes it itself, so the old
+    // socket's events cannot wake poll() or be taken for a new connection's.
+    rtsp::posix::network net;
+    REQUIRE(net.listen(loopback4(0)).has_value());
+    fd_guard old_client(tcp_client(loopback4(net.listen_port())));
+    const int old_c = accept_one(net);
+    int hold[2];
+    REQUIRE(::pipe(hold) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {  // holds every inherited descriptor until the parent closes the pipe
+        ::close(hold[1]);
+        char ch;
+        (void)!::read(hold[0], &ch, 1);
+        ::_exit(0);
+    }
+    ::close(hold[0]);
+    net.close(old_c);
+    REQUIRE(::send(old_client.get(), "stale", 5, 0) == 5);  // the socket lives on in the child
+    std::this_thread::sleep_for(20ms);
+    const auto t0 = clk::now();
+    net.poll(80000);
+    CHECK(clk::now() - t0 >= 60ms);  // not woken by the old socket's data
+    fd_guard fresh(tcp_client(loopback4(net.listen_port())));
+    const int c = accept_one(net);
+    REQUIRE(::send(fresh.get(), "new", 3, 0) == 3);
+    CHECK(receive_some(net, c, 3) == "new");
+    ::close(hold[1]);
+    int status = 0;
+    CHECK(::waitpid(child, &status, 0) == child);
 }
 
 namespace {
