@@ -88,6 +88,9 @@ public:
     void status(std::chrono::steady_clock::time_point now, const std::vector<rtsp_serve::client_sample>& c) {
         if (display_) write_out(stdout, display_->update(now, c));
     }
+    void ended(const rtsp_serve::client_sample& final_counts) {
+        if (display_) display_->ended(final_counts);
+    }
     void finish() {
         if (display_) write_out(stdout, display_->clear_board());
     }
@@ -106,6 +109,19 @@ private:
     bool quiet_;
     std::optional<rtsp_serve::status_display> display_;
 };
+
+rtsp_serve::client_sample sample_of(const rtsp::session_info& s) {
+    rtsp_serve::client_sample c;
+    c.id = s.id;
+    c.address = rtsp_serve::format_peer(s.peer);
+    c.path = std::string(s.path);
+    c.tcp = s.tcp;
+    c.playing = s.playing;
+    c.frames_sent = s.frames_sent;
+    c.frames_dropped = s.frames_dropped;
+    c.bytes_sent = s.bytes_sent;
+    return c;
+}
 
 std::string hex_id(std::uint64_t id) {
     char b[20];
@@ -287,8 +303,8 @@ int main(int argc, char** argv) {
     const std::string stream_path = opt.path;
     server.register_path_check([&stream_path](std::string_view p) { return p == stream_path; });
 
-    // Who is who: the teardown callback fires after the session left the table.
-    std::map<std::uint64_t, std::string> peers;
+    // Who is who. Inside the teardown callback the ending session is still visited (marked
+    // `ending`), with its final counters.
     auto lookup_peer = [&server](std::uint64_t id) {
         std::string a = "?";
         server.for_each_session([&](const rtsp::session_info& s) {
@@ -299,24 +315,23 @@ int main(int argc, char** argv) {
     bool refresh_status = false;  // a session changed: redraw now, not up to a second later
     struct callback_ctx {
         console* con;
-        std::map<std::uint64_t, std::string>* peers;
         decltype(lookup_peer)* peer_of;
         bool* refresh;
-    } ctx{&con, &peers, &lookup_peer, &refresh_status};
+    } ctx{&con, &lookup_peer, &refresh_status};
     auto event = [](callback_ctx& c, std::string_view what, std::string_view path, std::uint64_t id) {
         *c.refresh = true;
-        auto it = c.peers->find(id);
-        if (it == c.peers->end() || it->second == "?")
-            it = c.peers->insert_or_assign(id, (*c.peer_of)(id)).first;
-        c.con->info("client " + it->second + " " + std::string(what) + " " + std::string(path) +
+        c.con->info("client " + (*c.peer_of)(id) + " " + std::string(what) + " " + std::string(path) +
                     " session " + hex_id(id));
     };
     server.register_setup_cb([&ctx, event](std::string_view p, std::uint64_t id) { event(ctx, "setup", p, id); });
     server.register_play_cb([&ctx, event](std::string_view p, std::uint64_t id) { event(ctx, "play", p, id); });
     server.register_pause_cb([&ctx, event](std::string_view p, std::uint64_t id) { event(ctx, "pause", p, id); });
-    server.register_teardown_cb([&ctx, event](std::string_view p, std::uint64_t id) {
+    server.register_teardown_cb([&ctx, &server, event](std::string_view p, std::uint64_t id) {
         event(ctx, "teardown", p, id);
-        ctx.peers->erase(id);
+        // The status line "disconnected: N frames sent" then shows the final count.
+        server.for_each_session([&](const rtsp::session_info& s) {
+            if (s.ending) ctx.con->ended(sample_of(s));
+        });
     });
 
     const bool verbose = opt.verbose;
@@ -393,18 +408,7 @@ int main(int argc, char** argv) {
             refresh_status = false;
             next_status = now + std::chrono::seconds(1);
             samples.clear();
-            server.for_each_session([&](const rtsp::session_info& s) {
-                client_sample c;
-                c.id = s.id;
-                c.address = format_peer(s.peer);
-                c.path = std::string(s.path);
-                c.tcp = s.tcp;
-                c.playing = s.playing;
-                c.frames_sent = s.frames_sent;
-                c.frames_dropped = s.frames_dropped;
-                c.bytes_sent = s.bytes_sent;
-                samples.push_back(std::move(c));
-            });
+            server.for_each_session([&](const rtsp::session_info& s) { samples.push_back(sample_of(s)); });
             con.status(now, samples);
         }
     }

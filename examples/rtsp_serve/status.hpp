@@ -121,6 +121,17 @@ public:
         return out;
     }
 
+    /// A client's final counters, taken when its session ended (the teardown callback);
+    /// the "disconnected" line of the next update() shows them instead of the last sample,
+    /// which may be up to a second old. Ignored for a client never sampled.
+    void ended(const client_sample& final_counts) {
+        auto it = clients_.find(final_counts.id);
+        if (it == clients_.end()) return;
+        it->second.last.frames_sent = final_counts.frames_sent;
+        it->second.last.frames_dropped = final_counts.frames_dropped;
+        it->second.last.bytes_sent = final_counts.bytes_sent;
+    }
+
     /// Interactive: the codes that erase the board (put them before a log line). Else empty.
     std::string clear_board() {
         if (!interactive_ || board_lines_ == 0) return {};

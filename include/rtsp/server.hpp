@@ -97,6 +97,9 @@ struct session_info {
     std::uint64_t frames_sent = 0;
     std::uint64_t frames_dropped = 0;   ///< whole frames not delivered (slow reader, send failure)
     std::uint64_t bytes_sent = 0;
+    /// The session a teardown callback is being told about: no longer counted or served,
+    /// visited only from inside that callback, so it can read the final counters.
+    bool ending = false;
 };
 
 namespace detail {
@@ -265,12 +268,16 @@ public:
         for (const auto& s : sessions_) n += s.used ? 1 : 0;
         return n;
     }
-    /// Calls v(const session_info&) for each session.
+    /// Calls v(const session_info&) for each session; from inside a teardown callback also
+    /// for the ending session (info.ending set).
     template <class Visitor>
     void for_each_session(Visitor&& v) const {
-        for (const auto& s : sessions_) {
-            if (!s.used) continue;
+        for (std::size_t si = 0; si < Config::max_sessions; ++si) {
+            const session& s = sessions_[si];
+            const bool ending = si == ending_;
+            if (!s.used && !ending) continue;
             session_info info;
+            info.ending = ending;
             info.id = s.id;
             info.path = s.path.view();
             info.tcp = s.tcp;
@@ -1192,7 +1199,12 @@ private:
         std::uint64_t id = s.id;
         s.state = session_state::init;
         paths_changed(clock_.now_us());
-        if (on_teardown_) on_teardown_(path.view(), id);
+        if (on_teardown_) {
+            const std::size_t outer = ending_;  // a callback may end another session
+            ending_ = si;
+            on_teardown_(path.view(), id);
+            ending_ = outer;
+        }
     }
 
     // --- liveness ----------------------------------------------------------------------------
@@ -1765,6 +1777,7 @@ private:
 
     using session_cb = detail::inplace_function<void(std::string_view, std::uint64_t), Config::callback_storage>;
     session_cb on_setup_, on_play_, on_pause_, on_teardown_;
+    std::size_t ending_ = Config::max_sessions;  ///< the session on_teardown_ is told about, if any
     detail::inplace_function<bool(std::string_view), Config::callback_storage> path_check_;
     detail::inplace_function<auth_answer(std::string_view, std::string_view), Config::callback_storage> auth_cb_;
     protocol::auth_key auth_key_{};

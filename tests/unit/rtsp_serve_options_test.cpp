@@ -297,5 +297,15 @@ TEST_CASE("rtsp-serve status: plain output only on changes and every 10 s", "[rt
     CHECK(gone.find("client 192.0.2.1:5000 disconnected") != std::string::npos);
     CHECK(gone.find("300 frames sent") != std::string::npos);
     CHECK(d.client_count() == 0);
+
+    // The final counters from the teardown callback replace the last sample's (which can be
+    // up to a second old); a client never sampled is ignored.
+    s = {sample(2, 10, 1000, true)};
+    (void)d.update(t0 + seconds(24), s);
+    d.ended(sample(2, 37, 5000, true, false, 4));
+    d.ended(sample(9, 1, 1, true));
+    const std::string final_counts = d.update(t0 + seconds(25), {});
+    CHECK(final_counts.find("37 frames sent, 4 dropped") != std::string::npos);
+    CHECK(final_counts.find("192.0.2.9") == std::string::npos);
     CHECK(d.log("x") == "x\n");
 }

@@ -325,6 +325,51 @@ TEST_CASE("A closed connection tears its sessions down", "[server]") {
     CHECK(h.events[1].rfind("teardown / ", 0) == 0);
 }
 
+TEST_CASE("A teardown callback sees the ending session's final counters, and only then", "[server]") {
+    struct seen { std::uint64_t id; bool ending, tcp, playing; std::uint64_t sent, bytes; net::address peer; };
+    std::vector<seen> during;  // before the harness: its destructor tears the other session down
+    harness h;
+    int keep = play_session(h, net::address::v4(127, 0, 0, 2, 40000), "RTP/AVP;unicast;client_port=6000-6001");
+    int c = play_session(h, net::address::v4(127, 0, 0, 3, 40000), "RTP/AVP/TCP;unicast;interleaved=0-1");
+    (void)keep;
+    for (int i = 0; i < 5; ++i) {
+        h.now += 33'334;
+        h.step();
+    }
+    std::uint64_t last_sent = 0, last_bytes = 0;
+    h.server.for_each_session([&](const session_info& si) {
+        CHECK_FALSE(si.ending);
+        if (si.tcp) { last_sent = si.frames_sent; last_bytes = si.bytes_sent; }
+    });
+    REQUIRE(last_sent >= 5);
+    // One more frame, then the TCP client goes away: what the callback sees includes it.
+    h.now += 33'334;
+    h.step();
+    h.server.register_teardown_cb([&](std::string_view, std::uint64_t) {
+        h.server.for_each_session([&](const session_info& si) {
+            during.push_back({si.id, si.ending, si.tcp, si.playing, si.frames_sent, si.bytes_sent, si.peer});
+        });
+    });
+    h.world.conns[c].peer_closed = true;
+    h.step(2);
+    REQUIRE(during.size() == 2);  // the UDP session, and the ending one
+    const auto ending = std::find_if(during.begin(), during.end(), [](const seen& x) { return x.ending; });
+    REQUIRE(ending != during.end());
+    CHECK(ending->tcp);
+    CHECK_FALSE(ending->playing);
+    CHECK(ending->sent == last_sent + 1);
+    CHECK(ending->bytes > last_bytes);
+    CHECK(ending->peer == net::address::v4(127, 0, 0, 3, 40000));
+    CHECK(std::count_if(during.begin(), during.end(), [](const seen& x) { return !x.ending && !x.tcp; }) == 1);
+    // Afterwards it is gone.
+    int visited = 0;
+    h.server.for_each_session([&](const session_info& si) {
+        ++visited;
+        CHECK_FALSE(si.ending);
+    });
+    CHECK(visited == 1);
+}
+
 TEST_CASE("A path callback is called once per frame for all sessions on the path", "[server]") {
     server_options o = with_port();
     o.max_fps = 10;
