@@ -1200,8 +1200,8 @@ private:
         s.state = session_state::init;
         paths_changed(clock_.now_us());
         if (on_teardown_) {
-            const std::size_t outer = ending_;  // a callback may end another session
-            ending_ = si;
+            const std::uint8_t outer = ending_;  // a callback may end another session
+            ending_ = static_cast<std::uint8_t>(si);
             on_teardown_(path.view(), id);
             ending_ = outer;
         }
@@ -1754,6 +1754,7 @@ private:
     std::optional<frame_job> live_;
     std::uint8_t live_path_ = no_slot;  // paths_ slot whose frame live_ is
     bool joiners_ = false;              // sessions wait for live_ (sync_paths)
+    std::uint8_t ending_ = no_slot;     // the session on_teardown_ is being told about
     std::uint64_t sdp_session_id_ = 0;
     statistics stats_{};
 
@@ -1777,7 +1778,6 @@ private:
 
     using session_cb = detail::inplace_function<void(std::string_view, std::uint64_t), Config::callback_storage>;
     session_cb on_setup_, on_play_, on_pause_, on_teardown_;
-    std::size_t ending_ = Config::max_sessions;  ///< the session on_teardown_ is told about, if any
     detail::inplace_function<bool(std::string_view), Config::callback_storage> path_check_;
     detail::inplace_function<auth_answer(std::string_view, std::string_view), Config::callback_storage> auth_cb_;
     protocol::auth_key auth_key_{};
