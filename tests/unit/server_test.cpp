@@ -329,9 +329,8 @@ TEST_CASE("A teardown callback sees the ending session's final counters, and onl
     struct seen { std::uint64_t id; bool ending, tcp, playing; std::uint64_t sent, bytes; net::address peer; };
     std::vector<seen> during;  // before the harness: its destructor tears the other session down
     harness h;
-    int keep = play_session(h, net::address::v4(127, 0, 0, 2, 40000), "RTP/AVP;unicast;client_port=6000-6001");
-    int c = play_session(h, net::address::v4(127, 0, 0, 3, 40000), "RTP/AVP/TCP;unicast;interleaved=0-1");
-    (void)keep;
+    play_session(h, net::address::v4(127, 0, 0, 2, 40000), "RTP/AVP;unicast;client_port=6000-6001");
+    const int c = play_session(h, net::address::v4(127, 0, 0, 3, 40000), "RTP/AVP/TCP;unicast;interleaved=0-1");
     for (int i = 0; i < 5; ++i) {
         h.now += 33'334;
         h.step();
