@@ -9,6 +9,9 @@
 //   sendto    one sendto() per packet (what a simple server does)
 //   sendmmsg  one sendmmsg() per frame per client (all packets in one call)
 //   gso       UDP_SEGMENT: one sendmsg() per 46 packets (the 64 KB datagram limit) per client
+//   gso-all   the same GSO datagrams, but every client's in one sendmmsg() per frame: the
+//             fewest system calls there can be (not in run_servers.sh; it shows what the
+//             per-call cost of `gso` is, see BENCHMARKS.md)
 // from one socket, like a server's single RTP socket. A forked child drains N receiving
 // sockets (so loopback delivers instead of answering ICMP port unreachable) and reports what
 // it got; the sender's own CPU (getrusage, user+system) over the window after --warmup is the
@@ -60,10 +63,35 @@ double now_s() {
 }
 
 [[noreturn]] void usage() {
-    std::fprintf(stderr, "usage: rtsp_floor --mode sendto|sendmmsg|gso --jpeg FILE [--clients N] "
+    std::fprintf(stderr, "usage: rtsp_floor --mode sendto|sendmmsg|gso|gso-all --jpeg FILE [--clients N] "
                          "[--fps 30] [--duration S] [--warmup S] [--base-port P]\n");
     std::exit(2);
 }
+
+/// One GSO datagram: `bytes` from `data`, cut by the kernel into `mtu`-sized packets (the
+/// last may be shorter); a single packet goes without the control message.
+struct gso_message {
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
+    iovec piece{};
+
+    void fill(msghdr& m, const sockaddr_in& to, std::byte* data, std::size_t bytes, std::size_t packets) {
+        piece = {data, bytes};
+        m = {};
+        m.msg_name = const_cast<sockaddr_in*>(&to);
+        m.msg_namelen = sizeof to;
+        m.msg_iov = &piece;
+        m.msg_iovlen = 1;
+        if (packets < 2) return;
+        m.msg_control = control;
+        m.msg_controllen = sizeof control;
+        cmsghdr* cm = CMSG_FIRSTHDR(&m);
+        cm->cmsg_level = SOL_UDP;
+        cm->cmsg_type = UDP_SEGMENT;
+        cm->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+        const std::uint16_t seg = mtu;
+        std::memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+    }
+};
 
 int udp_socket() { return ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); }
 
@@ -96,7 +124,7 @@ int main(int argc, char** argv) {
         else if (a == "--base-port") base = std::atoi(val());
         else usage();
     }
-    if ((mode != "sendto" && mode != "sendmmsg" && mode != "gso") || jpeg_path.empty() || clients < 1 ||
+    if ((mode != "sendto" && mode != "sendmmsg" && mode != "gso" && mode != "gso-all") || jpeg_path.empty() || clients < 1 ||
         clients > 256 || fps < 1 || fps > 1000 || duration <= warmup || duration > 600)
         usage();
     if (base == 0) base = 30000 + 2 * ((getpid() * 61) % 10000);
@@ -207,7 +235,11 @@ int main(int argc, char** argv) {
 
     std::vector<mmsghdr> mm(count);
     std::vector<iovec> iv(count);
-    bool gso_ok = mode == "gso";
+    // gso-all: every client's GSO datagrams of a frame, sent in one sendmmsg().
+    const std::size_t chunks = (count + gso_max_segments - 1) / gso_max_segments;
+    std::vector<mmsghdr> all(mode == "gso-all" ? chunks * static_cast<std::size_t>(clients) : 0);
+    std::vector<gso_message> all_parts(all.size());
+    bool gso_ok = mode == "gso";  // false once the kernel refuses UDP_SEGMENT
     unsigned long long sent = 0, errors = 0;
     const double t0 = now_s();
     double cpu0 = -1, tw0 = 0;
@@ -233,7 +265,7 @@ int main(int argc, char** argv) {
                     else
                         ++sent;
                 }
-            } else if (mode == "sendmmsg" || !gso_ok) {
+            } else if (mode == "sendmmsg" || (mode == "gso" && !gso_ok)) {
                 for (std::size_t i = 0; i < count; ++i) {
                     iv[i] = {wire.data() + offsets[i], sizes[i]};
                     mm[i] = {};
@@ -252,27 +284,12 @@ int main(int argc, char** argv) {
                     done += static_cast<std::size_t>(n);
                     sent += static_cast<unsigned>(n);
                 }
-            } else {
+            } else if (mode == "gso") {
                 for (std::size_t i = 0; i < count; i += gso_max_segments) {
                     const std::size_t n = std::min(gso_max_segments, count - i);
-                    const std::size_t bytes = (n - 1) * mtu + sizes[i + n - 1];
-                    iovec one{wire.data() + offsets[i], bytes};
-                    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(std::uint16_t))] = {};
-                    msghdr m{};
-                    m.msg_name = const_cast<sockaddr_in*>(&dst);
-                    m.msg_namelen = sizeof dst;
-                    m.msg_iov = &one;
-                    m.msg_iovlen = 1;
-                    if (n > 1) {
-                        m.msg_control = ctrl;
-                        m.msg_controllen = sizeof ctrl;
-                        cmsghdr* cm = CMSG_FIRSTHDR(&m);
-                        cm->cmsg_level = SOL_UDP;
-                        cm->cmsg_type = UDP_SEGMENT;
-                        cm->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
-                        const std::uint16_t seg = mtu;
-                        std::memcpy(CMSG_DATA(cm), &seg, sizeof seg);
-                    }
+                    gso_message g;
+                    msghdr m;
+                    g.fill(m, dst, wire.data() + offsets[i], (n - 1) * mtu + sizes[i + n - 1], n);
                     if (::sendmsg(tx, &m, 0) < 0) {
                         if (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT) {
                             std::fprintf(stderr, "rtsp_floor: the kernel refuses UDP_SEGMENT (%s); "
@@ -284,7 +301,22 @@ int main(int argc, char** argv) {
                         sent += n;
                     }
                 }
+            } else {  // gso-all: this client's datagrams join the frame's one sendmmsg() below
+                for (std::size_t i = 0, k = static_cast<std::size_t>(c) * chunks; i < count; i += gso_max_segments, ++k) {
+                    const std::size_t n = std::min(gso_max_segments, count - i);
+                    all_parts[k].fill(all[k].msg_hdr, dst, wire.data() + offsets[i], (n - 1) * mtu + sizes[i + n - 1], n);
+                }
             }
+        }
+        for (std::size_t done = 0; done < all.size();) {
+            const int n = ::sendmmsg(tx, all.data() + done, static_cast<unsigned>(all.size() - done), 0);
+            if (n <= 0) {
+                std::fprintf(stderr, "rtsp_floor: sendmmsg of GSO datagrams: %s\n", std::strerror(errno));
+                errors += count * static_cast<std::size_t>(clients);
+                break;
+            }
+            done += static_cast<std::size_t>(n);
+            if (done == all.size()) sent += count * static_cast<std::size_t>(clients);
         }
     }
     const double cpu = cpu_seconds() - cpu0;
@@ -295,7 +327,7 @@ int main(int argc, char** argv) {
     waitpid(child, &status, 0);
     std::printf("mode=%s path=%s clients=%d packets_per_frame=%zu frame_bytes=%zu fps=%d window_s=%.2f "
                 "cpu_s_per_s=%.4f sent=%llu errors=%llu received=%s\n",
-                mode.c_str(), mode == "gso" ? (gso_ok ? "gso" : "sendmmsg") : mode.c_str(), clients,
+                mode.c_str(), mode == "gso" && !gso_ok ? "sendmmsg" : mode.c_str(), clients,
                 count, total, fps, wall, cpu / wall, sent, errors, got);
     return errors ? 1 : 0;
 }
