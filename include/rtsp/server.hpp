@@ -1270,10 +1270,9 @@ private:
             ++generation_;  // the callback's previous answer is void now, even if this is no frame
             s.next_frame_us = advance(s.next_frame_us, now);
             if (fr.empty()) continue;
-            auto job = prepare(fr, s.path.view(), now);
-            if (!job) continue;
+            if (!prepare(fr, s.path.view(), now)) continue;
             std::array<std::uint8_t, 1> one{static_cast<std::uint8_t>(si)};
-            fan_out(*job, std::span<const std::uint8_t>(one));
+            fan_out(std::span<const std::uint8_t>(one));
         }
     }
 
@@ -1294,7 +1293,7 @@ private:
                 if (s.used && s.state == session_state::playing && s.first_frame_pending &&
                     newest_frame_is(s.path.view())) {
                     const auto one = static_cast<std::uint8_t>(si);
-                    fan_out(*live_, std::span<const std::uint8_t>(&one, 1));
+                    fan_out(std::span<const std::uint8_t>(&one, 1));
                 }
             }
         }
@@ -1316,8 +1315,7 @@ private:
             ++generation_;  // the callback's previous answer is void now, even if this is no frame
             p.next_frame_us = advance(p.next_frame_us, now);
             if (fr.empty()) continue;
-            const frame_job* job = prepare(fr, p.path.view(), now);
-            if (!job) continue;
+            if (!prepare(fr, p.path.view(), now)) continue;
             live_path_ = static_cast<std::uint8_t>(pi);
             // Sessions that just started playing get the whole frame one after another, before
             // the others: their time to the first complete frame is what users see. fan_out()
@@ -1326,10 +1324,10 @@ private:
             // they complete one by one. The others share one batch-by-batch fan-out.
             std::size_t rest = 0;
             for (std::size_t k = 0; k < n; ++k) {
-                if (sessions_[targets[k]].first_frame_pending) fan_out(*job, std::span<const std::uint8_t>(&targets[k], 1));
+                if (sessions_[targets[k]].first_frame_pending) fan_out(std::span<const std::uint8_t>(&targets[k], 1));
                 else targets[rest++] = targets[k];
             }
-            fan_out(*job, std::span<const std::uint8_t>(targets.data(), rest));
+            fan_out(std::span<const std::uint8_t>(targets.data(), rest));
         }
     }
 
@@ -1390,7 +1388,12 @@ private:
         return s.rtptime0 + ticks_90khz(capture_us - s.play_us);
     }
 
-    void fan_out(const frame_job& job, std::span<const std::uint8_t> targets) {
+    /// Sends the newest frame (live_) to `targets`. Only the newest frame is ever sent: the
+    /// source's bytes of any older one are void (see prepare()), and image_packet() and the TCP
+    /// cursors check generations against it.
+    void fan_out(std::span<const std::uint8_t> targets) {
+        if (!live_) return;
+        const frame_job& job = *live_;
         const std::size_t count = job.packets.packet_count();
         // Decide per session whether it takes this frame at all.
         std::array<std::uint8_t, Config::max_sessions> active{};
