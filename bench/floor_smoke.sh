@@ -10,7 +10,7 @@ floor=$1
 cjpeg=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Noise at quality 90: ~100 KB, ~70 packets of 1400 bytes, so GSO needs two datagrams.
+# Noise at quality 90: ~70 KB, ~50 packets of 1400 bytes, so GSO needs two datagrams.
 { printf 'P6\n320 240\n255\n'; head -c $((320 * 240 * 3)) /dev/urandom; } >"$work/noise.ppm"
 "$cjpeg" -quality 90 "$work/noise.ppm" >"$work/noise.jpg"
 status=0

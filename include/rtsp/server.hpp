@@ -1340,8 +1340,9 @@ private:
         return due + iv < now ? now + iv : due;
     }
 
-    /// Encodes (if needed), validates and packetizes one frame from the source.
-    const frame_job* prepare(const frame_ref& fr, std::string_view path, std::uint64_t now) {
+    /// Encodes (if needed), validates and packetizes one frame from the source into live_;
+    /// false (counted and logged by reject()) when the frame cannot be sent.
+    bool prepare(const frame_ref& fr, std::string_view path, std::uint64_t now) {
         // The caller counted the source's call (generation_): whatever the source or the encoder
         // handed out before is invalid from here on, and live_ below is this frame.
         std::span<const std::byte> bytes;
@@ -1362,16 +1363,16 @@ private:
         remember_dimensions(path, parsed->width, parsed->height);
         live_ = frame_job{*pk, generation_, now};
         stats_.frames_produced++;
-        return &*live_;
+        return true;
     }
 
-    const frame_job* reject(errc e) {
+    bool reject(errc e) {
         stats_.frames_rejected++;
         if (e != stats_.last_frame_error || stats_.frames_rejected == 1) {
             note(log_level::warning, "frame not sent: ", e);
         }
         stats_.last_frame_error = e;
-        return nullptr;
+        return false;
     }
 
     /// Microseconds to 90 kHz RTP ticks (mod 2^32, as RTP timestamps wrap).
