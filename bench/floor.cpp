@@ -12,7 +12,12 @@
 //   gso-all   the same GSO datagrams, but every client's in one sendmmsg() per frame: the
 //             fewest system calls there can be (not in run_servers.sh; it shows what the
 //             per-call cost of `gso` is, see BENCHMARKS.md)
-// from one socket, like a server's single RTP socket. A forked child drains N receiving
+//   sendfile  the same GSO datagrams without the copy from user memory: the frame is written
+//             once per frame into a memfd, and every client's datagrams go out with
+//             sendfile() from it, the kernel referencing those pages instead of copying them
+//             (not in run_servers.sh; it asks whether zero-copy beats `gso`, see BENCHMARKS.md)
+// from one socket, like a server's single RTP socket (sendfile: one connected socket per client,
+// as sendfile() takes no address). A forked child drains N receiving
 // sockets (so loopback delivers instead of answering ICMP port unreachable) and reports what
 // it got; the sender's own CPU (getrusage, user+system) over the window after --warmup is the
 // figure: CPU seconds per second, as the script samples for the servers.
@@ -20,6 +25,10 @@
 #include <netinet/udp.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,7 +72,7 @@ double now_s() {
 }
 
 [[noreturn]] void usage() {
-    std::fprintf(stderr, "usage: rtsp_floor --mode sendto|sendmmsg|gso|gso-all --jpeg FILE [--clients N] "
+    std::fprintf(stderr, "usage: rtsp_floor --mode sendto|sendmmsg|gso|gso-all|sendfile --jpeg FILE [--clients N] "
                          "[--fps 30] [--duration S] [--warmup S] [--base-port P]\n");
     std::exit(2);
 }
@@ -124,7 +133,8 @@ int main(int argc, char** argv) {
         else if (a == "--base-port") base = std::atoi(val());
         else usage();
     }
-    if ((mode != "sendto" && mode != "sendmmsg" && mode != "gso" && mode != "gso-all") || jpeg_path.empty() || clients < 1 ||
+    if ((mode != "sendto" && mode != "sendmmsg" && mode != "gso" && mode != "gso-all" &&
+         mode != "sendfile") || jpeg_path.empty() || clients < 1 ||
         clients > 256 || fps < 1 || fps > 1000 || duration <= warmup || duration > 600)
         usage();
     if (base == 0) base = 30000 + 2 * ((getpid() * 61) % 10000);
@@ -230,6 +240,35 @@ int main(int argc, char** argv) {
         setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd);
     std::vector<sockaddr_in> to;
     for (int c = 0; c < clients; ++c) to.push_back(loopback(base + 2 * c));
+    // sendfile: a connected socket per client (sendfile() carries no address) with UDP_SEGMENT
+    // set on it (nor a control message), and a memfd with a page-aligned slot per frame.
+    std::vector<int> connected;
+    int frames_fd = -1;
+    const std::size_t slot_bytes = (total + 4095) / 4096 * 4096;
+    constexpr long slots = 4;
+    if (mode == "sendfile") {
+        frames_fd = memfd_create("rtsp_floor_frames", 0);
+        if (frames_fd < 0 || ftruncate(frames_fd, static_cast<off_t>(slot_bytes) * slots) != 0) {
+            std::perror("rtsp_floor: memfd");
+            return 1;
+        }
+        const int segment = static_cast<int>(mtu);
+        for (int c = 0; c < clients; ++c) {
+            const int fd = udp_socket();
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof snd);
+            const sockaddr_in& dst = to[static_cast<std::size_t>(c)];
+            if (::connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof dst) != 0) {
+                std::perror("rtsp_floor: connect");
+                return 1;
+            }
+            if (setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &segment, sizeof segment) != 0) {
+                std::fprintf(stderr, "rtsp_floor: the kernel refuses UDP_SEGMENT (%s); no sendfile floor\n",
+                             std::strerror(errno));
+                return 3;
+            }
+            connected.push_back(fd);
+        }
+    }
     std::vector<std::size_t> offsets(count);
     for (std::size_t i = 0, o = 0; i < count; o += sizes[i], ++i) offsets[i] = o;
 
@@ -255,9 +294,30 @@ int main(int argc, char** argv) {
         ts.tv_nsec = static_cast<long>((due - static_cast<double>(ts.tv_sec)) * 1e9);
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
         }
+        // sendfile: this frame's slot gets fresh pages. Punching the hole first matters: skbs
+        // still queued at a slow receiver hold the pages of an older frame, and writing over
+        // them in place would change packets already sent. A server would have to do the same.
+        const off_t slot = static_cast<off_t>(slot_bytes) * (frame_no % slots);
+        if (mode == "sendfile" &&
+            (fallocate(frames_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, slot, static_cast<off_t>(slot_bytes)) != 0 ||
+             pwrite(frames_fd, wire.data(), total, slot) != static_cast<ssize_t>(total))) {
+            std::perror("rtsp_floor: writing the frame to the memfd");
+            return 1;
+        }
         for (int c = 0; c < clients; ++c) {
             const sockaddr_in& dst = to[static_cast<std::size_t>(c)];
-            if (mode == "sendto") {
+            if (mode == "sendfile") {
+                for (std::size_t i = 0; i < count; i += gso_max_segments) {
+                    const std::size_t n = std::min(gso_max_segments, count - i);
+                    const std::size_t bytes = (n - 1) * mtu + sizes[i + n - 1];
+                    off_t at = slot + static_cast<off_t>(offsets[i]);
+                    if (::sendfile(connected[static_cast<std::size_t>(c)], frames_fd, &at, bytes) ==
+                        static_cast<ssize_t>(bytes))
+                        sent += n;
+                    else
+                        errors += n;
+                }
+            } else if (mode == "sendto") {
                 for (std::size_t i = 0; i < count; ++i) {
                     if (::sendto(tx, wire.data() + offsets[i], sizes[i], 0,
                                  reinterpret_cast<const sockaddr*>(&dst), sizeof dst) < 0)
