@@ -130,6 +130,7 @@ def jpeg_seeds():
             r = subprocess.run([cjpeg, *args, src], capture_output=True)
             if r.returncode == 0:
                 write("jpeg", r.stdout)
+                write("jpeg_converter", b"\x5a" + r.stdout)  # quality byte (90), then the JPEG
 
 
 def server_seeds():
@@ -183,7 +184,8 @@ def server_seeds():
 
 
 def main():
-    for sub in ("request_parser", "transport", "url", "session_header", "rtcp", "jpeg", "sdp", "server", "auth"):
+    for sub in ("request_parser", "transport", "url", "session_header", "rtcp", "jpeg", "jpeg_converter", "sdp",
+                "server", "auth"):
         shutil.rmtree(os.path.join(CORPUS, sub), ignore_errors=True)
     for r in requests():
         write("request_parser", r)
