@@ -4,8 +4,12 @@
 //
 // Both hold exactly one frame in memory: the next frame is read into a reused buffer when the
 // server asks for it, so serving a clip of any length costs one frame's worth of RAM (a later
-// issue measures RSS with 32 clients). A frame RFC 2435 cannot carry (progressive, 4:4:4,
-// optimized Huffman tables, ...) is reported once, by file name (and offset) and reason, and
+// issue measures RSS with 32 clients). A frame RFC 2435 cannot carry is made sendable by
+// rtsp::encoders::jpeg_converter when it can be: losslessly when only its coding is the
+// problem (progressive, optimized Huffman tables, arithmetic), re-encoded at --quality when its
+// sampling is (4:4:4, grayscale); that is reported once per file (per reason for a motion-JPEG
+// file) and done again on every pass, one frame at a time. A frame that cannot be mended (not a
+// JPEG, truncated, 12-bit, CMYK) is reported once, by file name (and offset) and reason, and
 // skipped on every later pass without being reported again.
 //
 // The motion-JPEG splitter walks the marker structure: segment lengths are honoured and only
@@ -34,6 +38,7 @@
 #include <variant>
 #include <vector>
 
+#include "rtsp/encoders/jpeg_converter.hpp"
 #include "rtsp/error.hpp"
 #include "rtsp/frame_source.hpp"
 #include "rtsp/jpeg/parser.hpp"
@@ -106,6 +111,16 @@ inline std::string read_whole_file(const std::filesystem::path& p, std::vector<s
     return {};
 }
 
+/// "<why it could not be sent>; <what was done>": the line a conversion is reported with.
+inline std::string conversion_note(const rtsp::encoders::converted_jpeg& c, int quality) {
+    using rtsp::encoders::conversion;
+    std::string s(rtsp::to_string(c.reason));
+    s += "; ";
+    s += rtsp::encoders::to_string(c.how);
+    if (c.how == conversion::reencoded) s += " at quality " + std::to_string(quality);
+    return s;
+}
+
 }  // namespace detail
 
 /// `--source jpeg-dir:DIR`: DIR's .jpg/.jpeg files (any case), sorted by file name, looping.
@@ -114,14 +129,15 @@ public:
     /// Lists DIR and reads up to the first file that can be sent. Fails (with a message for
     /// the user) when DIR is missing, not a folder, holds no .jpg/.jpeg file, or none of its
     /// files can be carried by RFC 2435 (each of those is reported through `warn` first).
+    /// `quality`: of the frames that must be re-encoded (4:4:4, grayscale).
     static std::variant<jpeg_dir_source, std::string> open(const std::filesystem::path& dir,
-                                                           warning_sink warn) {
+                                                           warning_sink warn, int quality = 90) {
         namespace fs = std::filesystem;
         std::error_code ec;
         const auto st = fs::status(dir, ec);
         if (ec || !fs::exists(st)) return "jpeg-dir: '" + dir.string() + "' does not exist";
         if (!fs::is_directory(st)) return "jpeg-dir: '" + dir.string() + "' is not a folder";
-        jpeg_dir_source s(std::move(warn));
+        jpeg_dir_source s(std::move(warn), quality);
         fs::directory_iterator it(dir, ec), end;
         if (ec) return "jpeg-dir: cannot list '" + dir.string() + "': " + ec.message();
         for (; it != end; it.increment(ec)) {
@@ -148,10 +164,10 @@ public:
     std::optional<rtsp::jpeg_view> next() {
         if (pending_) {
             pending_ = false;
-            return rtsp::jpeg_view{std::span<const std::byte>(buffer_)};
+            return rtsp::jpeg_view{frame_};
         }
         if (!load_next()) return std::nullopt;
-        return rtsp::jpeg_view{std::span<const std::byte>(buffer_)};
+        return rtsp::jpeg_view{frame_};
     }
 
     /// The files in serving order.
@@ -167,13 +183,15 @@ public:
     [[nodiscard]] std::uint16_t height() const noexcept { return height_; }
 
 private:
-    explicit jpeg_dir_source(warning_sink warn) : warn_(std::move(warn)) {}
+    jpeg_dir_source(warning_sink warn, int quality) : warn_(std::move(warn)), quality_(quality) {}
 
     /// A file that parsed, as it was then: served again unparsed while its stamp is the same
     /// (the server parses every frame anyway; this saves the source's second pass per frame).
+    /// One that had to be converted is converted again each time (one frame in memory).
     struct checked_file {
         detail::file_stamp stamp;
         std::uint16_t width = 0, height = 0;
+        bool converted = false;
     };
 
     // Reads files from cursor_ on until one parses; false after a full round of failures.
@@ -187,14 +205,26 @@ private:
             std::string reason;
             if (!read_error.empty()) {
                 reason = "cannot read: " + read_error;
+            } else if (checked_[i].stamp == stamp && !checked_[i].converted) {
+                return serve(i, buffer_);
             } else if (checked_[i].stamp == stamp) {
-                return serve(i);
-            } else if (auto f = rtsp::jpeg::parse(buffer_); !f) {
-                reason = std::string(rtsp::to_string(f.error()));
-            } else {
-                checked_[i] = checked_file{stamp, f->width, f->height};
+                if (auto c = converter_.convert(buffer_, quality_)) return serve(i, c->jpeg);
+                reason = converter_.last_error();  // the same bytes converted before: not expected
+            } else if (auto f = rtsp::jpeg::parse(buffer_)) {
+                checked_[i] = checked_file{stamp, f->width, f->height, false};
                 ++parses_;
-                return serve(i);
+                return serve(i, buffer_);
+            } else if (rtsp::encoders::mend_for(f.error()) == rtsp::encoders::conversion::none) {
+                reason = std::string(rtsp::to_string(f.error()));
+            } else if (auto c = converter_.convert(buffer_, quality_)) {
+                const auto g = rtsp::jpeg::parse(c->jpeg);  // convert() made sure it parses
+                checked_[i] = checked_file{stamp, g ? g->width : std::uint16_t{0}, g ? g->height : std::uint16_t{0}, true};
+                ++parses_;
+                if (warn_) warn_(files_[i].string() + ": " + detail::conversion_note(*c, quality_));
+                return serve(i, c->jpeg);
+            } else {
+                reason = std::string(rtsp::to_string(f.error())) + " and cannot be converted: " +
+                         converter_.last_error();
             }
             skipped_[i] = true;
             if (warn_) warn_(files_[i].string() + ": skipped: " + reason);
@@ -202,7 +232,8 @@ private:
         return false;
     }
 
-    bool serve(std::size_t i) {
+    bool serve(std::size_t i, std::span<const std::byte> frame) {
+        frame_ = frame;
         current_ = i;
         width_ = checked_[i].width;
         height_ = checked_[i].height;
@@ -210,6 +241,9 @@ private:
     }
 
     warning_sink warn_;
+    int quality_;
+    rtsp::encoders::jpeg_converter converter_;
+    std::span<const std::byte> frame_;  ///< buffer_, or the converter's output
     std::vector<std::filesystem::path> files_;
     std::vector<bool> skipped_;
     std::vector<checked_file> checked_;  ///< per file: how it was when it last parsed
@@ -351,8 +385,9 @@ class mjpeg_file_source {
 public:
     /// Opens FILE and reads up to its first frame that can be sent. Fails (with a message) when
     /// FILE is missing, unreadable, holds no JPEG, or no frame RFC 2435 can carry.
+    /// `quality`: of the frames that must be re-encoded (4:4:4, grayscale).
     static std::variant<mjpeg_file_source, std::string> open(const std::filesystem::path& file,
-                                                             warning_sink warn) {
+                                                             warning_sink warn, int quality = 90) {
         namespace fs = std::filesystem;
         std::error_code ec;
         const auto st = fs::status(file, ec);
@@ -361,7 +396,7 @@ public:
             return "mjpeg-file: '" + file.string() + "' is a folder (use jpeg-dir: for folders)";
         detail::file_ptr f(std::fopen(file.c_str(), "rb"));
         if (!f) return "mjpeg-file: cannot open '" + file.string() + "': " + std::strerror(errno);
-        mjpeg_file_source s(file, std::move(f), std::move(warn));
+        mjpeg_file_source s(file, std::move(f), std::move(warn), quality);
         if (!s.load_next()) {
             if (s.frames_seen_ == 0)
                 return "mjpeg-file: '" + file.string() + "' holds no JPEG frames";
@@ -377,10 +412,10 @@ public:
     std::optional<rtsp::jpeg_view> next() {
         if (pending_) {
             pending_ = false;
-            return rtsp::jpeg_view{std::span<const std::byte>(frame_)};
+            return rtsp::jpeg_view{served_};
         }
         if (!load_next()) return std::nullopt;
-        return rtsp::jpeg_view{std::span<const std::byte>(frame_)};
+        return rtsp::jpeg_view{served_};
     }
 
     /// Stream offset of the frame next() returned last.
@@ -399,8 +434,9 @@ private:
     static constexpr std::size_t chunk_size = 64 * 1024;
     static constexpr std::size_t reports_per_reason = 3;
 
-    mjpeg_file_source(std::filesystem::path name, detail::file_ptr f, warning_sink warn)
-        : name_(std::move(name)), file_(std::move(f)), warn_(std::move(warn)), chunk_(chunk_size) {}
+    mjpeg_file_source(std::filesystem::path name, detail::file_ptr f, warning_sink warn, int quality)
+        : name_(std::move(name)), file_(std::move(f)), warn_(std::move(warn)), chunk_(chunk_size),
+          quality_(quality) {}
 
     int get_byte() {
         if (chunk_pos_ == chunk_end_) {
@@ -463,7 +499,23 @@ private:
             }
             ++frames_seen_;
             const std::uint64_t index = index_in_pass_++;
-            const auto f = rtsp::jpeg::parse(frame_);
+            served_ = frame_;
+            auto f = rtsp::jpeg::parse(frame_);
+            if (!f && rtsp::encoders::mend_for(f.error()) != rtsp::encoders::conversion::none) {
+                if (auto c = converter_.convert(frame_, quality_)) {
+                    // A clip is usually encoded one way throughout: one line per reason.
+                    if (converted_reasons_.insert(c->reason).second && warn_)
+                        warn_(name_.string() + ": frame " + std::to_string(index) + " at byte " +
+                              std::to_string(o.offset) + ": " + detail::conversion_note(*c, quality_) +
+                              " (so is every frame like it; not reported again)");
+                    served_ = c->jpeg;
+                    f = rtsp::jpeg::parse(served_);  // convert() made sure it parses
+                } else {
+                    report(o.offset, index, std::string(rtsp::to_string(f.error())) +
+                                                " and cannot be converted: " + converter_.last_error());
+                    continue;
+                }
+            }
             if (!f) {
                 report(o.offset, index, rtsp::to_string(f.error()));
                 continue;
@@ -484,6 +536,10 @@ private:
     std::size_t chunk_pos_ = 0, chunk_end_ = 0;
     mjpeg_splitter splitter_;
     std::vector<std::byte> frame_;
+    int quality_;
+    rtsp::encoders::jpeg_converter converter_;
+    std::span<const std::byte> served_;  ///< frame_, or the converter's output
+    std::set<rtsp::errc> converted_reasons_;
     std::set<std::uint64_t> reported_, junk_reported_;
     std::map<std::string, std::size_t> reason_counts_;
     std::uint64_t frames_seen_ = 0, good_in_pass_ = 0, index_in_pass_ = 0;

@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
                       std::to_string(opt.height) + ", quality " + std::to_string(opt.quality) + ")";
         break;
     case source_kind::jpeg_dir: {
-        auto r = jpeg_dir_source::open(opt.source_arg, warn);
+        auto r = jpeg_dir_source::open(opt.source_arg, warn, opt.quality);
         if (auto* e = std::get_if<std::string>(&r)) {
             std::fprintf(stderr, "rtsp-serve: %s\n", e->c_str());
             return 2;
@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
         break;
     }
     case source_kind::mjpeg_file: {
-        auto r = mjpeg_file_source::open(opt.source_arg, warn);
+        auto r = mjpeg_file_source::open(opt.source_arg, warn, opt.quality);
         if (auto* e = std::get_if<std::string>(&r)) {
             std::fprintf(stderr, "rtsp-serve: %s\n", e->c_str());
             return 2;

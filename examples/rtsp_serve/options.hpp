@@ -293,8 +293,8 @@ Options:
   --path /P         stream path; clients open rtsp://HOST:PORT/P (default /)
   --fps N           frames per second, 1..1000: the pattern's rate, how fast
                     file frames are served, the rate asked of a webcam (default 30)
-  --quality N       JPEG quality of the test pattern and of YUYV webcam frames,
-                    1..100 (default 90)
+  --quality N       JPEG quality of the test pattern, of YUYV webcam frames and of
+                    files that must be re-encoded (see below), 1..100 (default 90)
   --size WxH        test pattern size, or the size asked of a webcam, up to
                     4096x4096, even width (default 1280x720)
   --source S        what to stream (default pattern):
@@ -302,9 +302,9 @@ Options:
                                         counter and a clock, to judge smoothness
                                         and latency
                       jpeg-dir:DIR      DIR's .jpg/.jpeg files in name order, looping,
-                                        sent without re-encoding
+                                        sent as they are when RTP can carry them
                       mjpeg-file:FILE   concatenated JPEGs (e.g. ffmpeg -f mjpeg),
-                                        looping, sent without re-encoding
+                                        looping, sent as they are likewise
                       v4l2:/dev/videoN  a Linux webcam: MJPEG sent without
                                         re-encoding, else YUYV encoded at --quality;
                                         --size and --fps are asked of the driver and
@@ -319,8 +319,11 @@ Options:
   --verbose, -v     log every RTSP request and response line
   --help, -h        this text
 
-Files RFC 2435 cannot carry (progressive, 4:4:4, grayscale, optimized Huffman
-tables, ...) are reported once by name and skipped.
+RTP carries baseline JPEGs with the standard Huffman tables at 4:2:0 or 4:2:2
+(RFC 2435). Other files are converted, one frame at a time, and the conversion
+is reported once: progressive, optimized-Huffman or arithmetic-coded JPEGs
+losslessly (the same picture), 4:4:4 or grayscale ones re-encoded at --quality.
+Files that are not JPEGs, are broken, 12-bit or CMYK are reported and skipped.
 
 Examples:
   rtsp-serve
@@ -331,8 +334,9 @@ Examples:
       the folder's JPEGs at 10 frames per second
   ffmpeg -i in.mp4 -vf format=yuvj420p -q:v 3 -huffman default -f mjpeg clip.mjpeg
   rtsp-serve --source mjpeg-file:clip.mjpeg --fps 25
-      a video converted to motion JPEG that RTP can carry (4:2:0, standard
-      Huffman tables: without -huffman default every frame would be skipped)
+      a video converted to motion JPEG that RTP can carry as it is (4:2:0,
+      standard Huffman tables: without -huffman default rtsp-serve would
+      have to re-code every frame, which costs CPU)
   rtsp-serve --source v4l2:/dev/video0 --list-formats
       what the webcam offers
   rtsp-serve --source v4l2:/dev/video0 --size 1280x720 --fps 30 --path /cam

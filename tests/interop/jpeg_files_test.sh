@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# JPEG files pass through rtsp-serve unchanged: a client's decoded frames must be PIXEL-IDENTICAL
-# to the same client's decoding of the files themselves, in serving order (from any start).
+# JPEG files pass through rtsp-serve unchanged, or re-coded losslessly when only their coding is
+# what RFC 2435 cannot carry: a client's decoded frames must be PIXEL-IDENTICAL to the same
+# client's decoding of the files themselves, in serving order (from any start).
 #
-# The folder holds (all 320x240, standard Huffman tables as RFC 2435 requires):
-#   a_*  4:2:0, written by ffmpeg (-huffman default: its default "optimal" tables cannot be sent)
+# The folder holds (all 320x240):
+#   a_*  4:2:0, written by ffmpeg with -huffman default (standard tables): sent as they are
 #   b_*  4:2:2 (Y 2x1, chroma 1x1), written by cjpeg -sample 2x1
 #   c_*  4:2:0 with a restart interval of one MCU row (cjpeg -restart 1): RTP/JPEG types 65
 #   d_*  4:2:2 with a restart interval of 5 MCUs (cjpeg -sample 2x1 -restart 5B): type 64
-#   x_*  4:2:2 as ffmpeg writes it (Y 2x2, chroma 1x2): RFC 2435 has no type for it, so
-#        rtsp-serve must skip it and name it in its output.
+#   e_*  progressive (cjpeg -progressive): re-coded as baseline by rtsp-serve, same picture
+#   f_*  ffmpeg's default "optimal" Huffman tables: re-coded with the standard ones, same picture
+#   x_*  a JPEG cut short inside its headers: nothing can mend it, so rtsp-serve must skip it
+#        and name it in its output.
+# (Files that must be re-encoded, 4:4:4 or grayscale, are not pixel-identical by nature; the
+# unit tests check those, tests/unit/jpeg_converter_test.cpp.)
 # Checked with FFmpeg (TCP) on --source jpeg-dir:DIR and on --source mjpeg-file:FILE (the good
 # files concatenated), and with GStreamer (rtpjpegdepay ! jpegdec, TCP) on jpeg-dir.
 # usage: jpeg_files_test.sh RTSP_SERVE FRAME_TOOL
@@ -33,8 +38,10 @@ for p in "$WORK"/ppm/p_*.ppm; do
     timeout 10 cjpeg -quality 85 -sample 2x1 -outfile "$DIR/b_$n.jpg" "$p"
     timeout 10 cjpeg -quality 75 -restart 1 -outfile "$DIR/c_$n.jpg" "$p"
     timeout 10 cjpeg -quality 95 -sample 2x1 -restart 5B -outfile "$DIR/d_$n.jpg" "$p"
+    timeout 10 cjpeg -quality 80 -progressive -outfile "$DIR/e_$n.jpg" "$p"
 done
-ff -f lavfi -i "testsrc2=size=${W}x$H:rate=5" -frames:v 1 -q:v 3 -huffman default -pix_fmt yuvj422p "$DIR/x_001.jpg"
+ff -f lavfi -i "testsrc2=size=${W}x$H:rate=5" -ss 2 -frames:v 2 -q:v 4 -pix_fmt yuvj420p "$DIR/f_%03d.jpg"
+head -c 300 "$DIR/a_001.jpg" >"$DIR/x_001.jpg"
 
 GOOD=()   # serving order: file names sorted, the unusable one left out
 for f in "$DIR"/*.jpg; do
@@ -80,6 +87,13 @@ grep -q "x_001.jpg" "$SERVER_LOG" || {
     fail "rtsp-serve did not name the unusable file x_001.jpg (4:2:2 with 2x2 luma) in its output"
 }
 log "ok: rtsp-serve reported the unusable file: $(grep -m1 "x_001.jpg" "$SERVER_LOG")"
+for converted in e_001.jpg f_001.jpg; do
+    grep -q "$converted: .*re-coded losslessly" "$SERVER_LOG" || {
+        show "$SERVER_LOG"
+        fail "rtsp-serve did not report converting $converted"
+    }
+done
+log "ok: rtsp-serve reported its conversions: $(grep -m1 "e_001.jpg" "$SERVER_LOG")"
 
 out=$WORK/gst.log
 status=0

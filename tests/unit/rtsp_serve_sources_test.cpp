@@ -61,6 +61,26 @@ bytes progressive_jpeg(unsigned seed) {
     return make_jpeg(seed, o);
 }
 
+// A JPEG that claims 12-bit samples in its SOF0: no converter mends that (libjpeg-turbo's
+// 8-bit API cannot read it), so the sources must report and skip it.
+bytes twelve_bit_jpeg(unsigned seed) {
+    bytes j = make_jpeg(seed);
+    for (std::size_t i = 0; i + 4 < j.size(); ++i)
+        if (j[i] == std::byte{0xFF} && j[i + 1] == std::byte{0xC0}) {
+            j[i + 4] = std::byte{12};
+            return j;
+        }
+    FAIL("no SOF0");
+    return j;
+}
+
+// The pixels a JPEG decodes to (libjpeg), for "converted losslessly" checks.
+std::vector<std::uint8_t> pixels_of(std::span<const std::byte> jpeg) {
+    const auto img = rtsp::test::decode_jpeg(jpeg);
+    REQUIRE(img);
+    return img->pixels;
+}
+
 bytes to_bytes(std::optional<rtsp::jpeg_view> v) {
     REQUIRE(v.has_value());
     return bytes(v->bytes.begin(), v->bytes.end());
@@ -306,29 +326,45 @@ TEST_CASE("rtsp-serve jpeg-dir: name order, looping, extensions", "[rtsp_serve][
     CHECK(w.lines.empty());
 }
 
-TEST_CASE("rtsp-serve jpeg-dir: unsendable files are reported once and skipped", "[rtsp_serve][jpeg_dir]") {
+TEST_CASE("rtsp-serve jpeg-dir: files RTP cannot carry are converted, broken ones skipped, each reported once", "[rtsp_serve][jpeg_dir]") {
     temp_dir d;
-    const bytes good1 = make_jpeg(1), good2 = make_jpeg(2);
+    const bytes good1 = make_jpeg(1), good2 = make_jpeg(2), progressive = progressive_jpeg(3);
     rtsp::test::encode_options s444;
     s444.chroma = rtsp::test::sampling::s444;
     write_file(d.path / "1.jpg", good1);
-    write_file(d.path / "2_progressive.jpg", progressive_jpeg(3));
+    write_file(d.path / "2_progressive.jpg", progressive);
     write_file(d.path / "3.jpg", good2);
     write_file(d.path / "4_444.jpg", make_jpeg(4, s444));
     write_file(d.path / "5_garbage.jpg", bytes(100, std::byte{0x42}));
     write_file(d.path / "6_empty.jpg", {});
+    write_file(d.path / "7_12bit.jpg", twelve_bit_jpeg(5));
 
     warnings w;
-    auto src = open_ok(jpeg_dir_source::open(d.path, w.sink()));
+    auto src = open_ok(jpeg_dir_source::open(d.path, w.sink(), 75));
     for (int round = 0; round < 4; ++round) {
+        CAPTURE(round);
         CHECK(to_bytes(src.next()) == good1);
+        // Progressive: re-coded as baseline, the same picture.
+        const bytes recoded = to_bytes(src.next());
+        CHECK(src.current_index() == 1);
+        REQUIRE(rtsp::jpeg::parse(recoded));
+        CHECK((pixels_of(recoded) == pixels_of(progressive)));
         CHECK(to_bytes(src.next()) == good2);
+        // 4:4:4: re-encoded at 4:2:0.
+        const bytes reencoded = to_bytes(src.next());
+        CHECK(src.current_index() == 3);
+        const auto f = rtsp::jpeg::parse(reencoded);
+        REQUIRE(f);
+        CHECK(f->is_420());
+        CHECK(src.width() == 64);
+        CHECK(src.height() == 48);
     }
-    REQUIRE(w.lines.size() == 4);
-    CHECK(w.count_containing("2_progressive.jpg: skipped: progressive JPEG") == 1);
-    CHECK(w.count_containing("4_444.jpg: skipped: JPEG luma sampling") == 1);
+    REQUIRE(w.lines.size() == 5);
+    CHECK(w.count_containing("2_progressive.jpg: progressive JPEG cannot be sent over RFC 2435; re-coded losslessly") == 1);
+    CHECK(w.count_containing("4_444.jpg: JPEG luma sampling is not 2x1 (4:2:2) or 2x2 (4:2:0); re-encoded at 4:2:0 at quality 75") == 1);
     CHECK(w.count_containing("5_garbage.jpg: skipped: not a JPEG") == 1);
     CHECK(w.count_containing("6_empty.jpg: skipped:") == 1);
+    CHECK(w.count_containing("7_12bit.jpg: skipped: JPEG sample precision is not 8 bits") == 1);
 }
 
 TEST_CASE("rtsp-serve jpeg-dir: a file is parsed once, and again when it changes", "[rtsp_serve][jpeg_dir]") {
@@ -391,10 +427,10 @@ TEST_CASE("rtsp-serve jpeg-dir: unusable folders are refused with a message", "[
     CHECK(open_error(jpeg_dir_source::open(d.path, w.sink())).find("holds no .jpg") != std::string::npos);
     CHECK(open_error(jpeg_dir_source::open(d.path / "x.txt", w.sink())).find("is not a folder") !=
           std::string::npos);
-    write_file(d.path / "p.jpg", progressive_jpeg(1));
+    write_file(d.path / "p.jpg", twelve_bit_jpeg(1));
     const std::string e = open_error(jpeg_dir_source::open(d.path, w.sink()));
     CHECK(e.find("none of the files") != std::string::npos);
-    CHECK(w.count_containing("p.jpg: skipped: progressive") == 1);
+    CHECK(w.count_containing("p.jpg: skipped: JPEG sample precision") == 1);
 }
 
 // --- mjpeg-file -------------------------------------------------------------------------------
@@ -456,7 +492,7 @@ TEST_CASE("rtsp-serve mjpeg: a frame cut short by the next SOI", "[rtsp_serve][m
 
 TEST_CASE("rtsp-serve mjpeg-file: frames in order, looping, bad ones reported once", "[rtsp_serve][mjpeg]") {
     temp_dir d;
-    const bytes f0 = make_jpeg(1), bad = progressive_jpeg(2), f2 = make_jpeg(3), f3 = make_jpeg(4);
+    const bytes f0 = make_jpeg(1), bad = twelve_bit_jpeg(2), f2 = make_jpeg(3), f3 = make_jpeg(4);
     const bytes tail(f0.begin(), f0.begin() + 40);  // a truncated last frame
     const fs::path file = d.path / "clip.mjpeg";
     write_file(file, cat({f0, bad, f2, f3, tail}));
@@ -474,7 +510,7 @@ TEST_CASE("rtsp-serve mjpeg-file: frames in order, looping, bad ones reported on
     }
     REQUIRE(w.lines.size() == 2);
     CHECK(w.count_containing("clip.mjpeg: frame 1 at byte " + std::to_string(f0.size()) +
-                             ": skipped: progressive JPEG") == 1);
+                             ": skipped: JPEG sample precision") == 1);
     CHECK(w.count_containing("frame 4 at byte") == 1);
     CHECK(w.count_containing("truncated") == 1);
     // One frame's bytes plus the read buffer, however long the file.
@@ -503,18 +539,18 @@ TEST_CASE("rtsp-serve mjpeg-file: unusable files are refused with a message", "[
     write_file(d.path / "text.mjpeg", bytes(5000, std::byte{'a'}));
     CHECK(open_error(mjpeg_file_source::open(d.path / "text.mjpeg", w.sink())).find("holds no JPEG") !=
           std::string::npos);
-    write_file(d.path / "prog.mjpeg", cat({progressive_jpeg(1), progressive_jpeg(2)}));
+    write_file(d.path / "deep.mjpeg", cat({twelve_bit_jpeg(1), twelve_bit_jpeg(2)}));
     w.lines.clear();
-    const std::string e = open_error(mjpeg_file_source::open(d.path / "prog.mjpeg", w.sink()));
+    const std::string e = open_error(mjpeg_file_source::open(d.path / "deep.mjpeg", w.sink()));
     CHECK(e.find("no frame") != std::string::npos);
-    CHECK(w.count_containing("progressive") == 2);
+    CHECK(w.count_containing("precision") == 2);
 }
 
 TEST_CASE("rtsp-serve mjpeg-file: many frames with one problem are not all reported", "[rtsp_serve][mjpeg]") {
     temp_dir d;
     const bytes good = make_jpeg(1, {}, 80, 32);
     std::vector<bytes> parts;
-    for (unsigned i = 0; i < 6; ++i) parts.push_back(progressive_jpeg(10 + i));
+    for (unsigned i = 0; i < 6; ++i) parts.push_back(twelve_bit_jpeg(10 + i));
     parts.push_back(good);
     bytes all;
     for (const auto& p : parts) all.insert(all.end(), p.begin(), p.end());
@@ -526,6 +562,39 @@ TEST_CASE("rtsp-serve mjpeg-file: many frames with one problem are not all repor
     for (int i = 0; i < 4; ++i) CHECK(to_bytes(src.next()) == good);
     CHECK(src.current_index() == 6);
     REQUIRE(w.lines.size() == 4);
-    CHECK(w.count_containing(": skipped: progressive JPEG") == 3);
-    CHECK(w.count_containing("more frames skipped for the same reason (progressive JPEG") == 1);
+    CHECK(w.count_containing(": skipped: JPEG sample precision") == 3);
+    CHECK(w.count_containing("more frames skipped for the same reason (JPEG sample precision") == 1);
+}
+
+TEST_CASE("rtsp-serve mjpeg-file: frames RTP cannot carry are converted, reported once per reason", "[rtsp_serve][mjpeg]") {
+    temp_dir d;
+    rtsp::test::encode_options optimized, gray;
+    optimized.optimize_huffman = true;  // what ffmpeg -f mjpeg writes without -huffman default
+    gray.grayscale = true;
+    const bytes o1 = make_jpeg(1, optimized), o2 = make_jpeg(2, optimized), g = make_jpeg(3, gray),
+                good = make_jpeg(4), o3 = make_jpeg(5, optimized);
+    write_file(d.path / "clip.mjpeg", cat({o1, o2, g, good, o3}));
+    warnings w;
+    auto src = open_ok(mjpeg_file_source::open(d.path / "clip.mjpeg", w.sink(), 60));
+    for (int round = 0; round < 2; ++round) {
+        CAPTURE(round);
+        for (const bytes* lossless : {&o1, &o2}) {
+            const bytes frame = to_bytes(src.next());
+            REQUIRE(rtsp::jpeg::parse(frame));
+            CHECK((pixels_of(frame) == pixels_of(*lossless)));
+        }
+        const bytes gray_frame = to_bytes(src.next());
+        CHECK(src.current_index() == 2);
+        REQUIRE(rtsp::jpeg::parse(gray_frame));
+        CHECK(to_bytes(src.next()) == good);
+        const bytes last = to_bytes(src.next());
+        CHECK(src.current_index() == 4);
+        CHECK((pixels_of(last) == pixels_of(o3)));
+    }
+    REQUIRE(w.lines.size() == 2);
+    CHECK(w.count_containing("clip.mjpeg: frame 0 at byte 0: JPEG Huffman tables are not the standard ones; "
+                             "re-coded losslessly") == 1);
+    CHECK(w.count_containing("frame 2 at byte " + std::to_string(o1.size() + o2.size()) +
+                             ": JPEG does not have exactly 3 components; re-encoded at 4:2:0 at quality 60") == 1);
+    CHECK(w.count_containing("not reported again") == 2);
 }
