@@ -26,6 +26,41 @@ using rtsp::test::sampling;
 
 std::vector<std::byte> copy_of(std::span<const std::byte> s) { return {s.begin(), s.end()}; }
 
+// A JPEG kind RFC 2435 cannot carry: how to make one, and the parser's reason.
+struct kind {
+    const char* name;
+    encode_options opt;
+    errc reason;
+};
+
+struct before_after {
+    std::vector<std::byte> input, output;
+    rtsp::jpeg::frame frame;  // of the output
+};
+
+// `img` encoded as `k` (checked to be refused for k.reason), converted by a fresh converter,
+// checked to come back `how`, for k.reason, sendable and of img's size.
+before_after refused_then_converted(const rtsp::test::rgb_image& img, const kind& k, conversion how) {
+    before_after ba;
+    ba.input = rtsp::test::encode_jpeg(img, k.opt);
+    REQUIRE(!ba.input.empty());
+    const auto refused = rtsp::jpeg::parse(ba.input);
+    REQUIRE(!refused);
+    REQUIRE(refused.error() == k.reason);
+    jpeg_converter conv;
+    const auto r = conv.convert(ba.input, 90);
+    REQUIRE(r);
+    CHECK(r->how == how);
+    CHECK(r->reason == k.reason);
+    ba.output = copy_of(r->jpeg);
+    const auto f = rtsp::jpeg::parse(ba.output);
+    REQUIRE(f);
+    CHECK(f->width == img.width);
+    CHECK(f->height == img.height);
+    ba.frame = *f;
+    return ba;
+}
+
 // Peak signal-to-noise ratio of b against a, both RGB of the same size.
 double psnr(const rtsp::test::rgb_image& a, const rtsp::test::rgb_image& b) {
     REQUIRE(a.pixels.size() == b.pixels.size());
@@ -54,11 +89,6 @@ TEST_CASE("jpeg_converter: a sendable JPEG is the input itself", "[encoder][conv
 }
 
 TEST_CASE("jpeg_converter: coding RFC 2435 cannot carry is re-coded losslessly", "[encoder][converter]") {
-    struct kind {
-        const char* name;
-        encode_options opt;
-        errc reason;
-    };
     encode_options progressive, optimized, arithmetic, progressive_arith, optimized_422, restarts;
     progressive.progressive = true;
     optimized.optimize_huffman = true;
@@ -81,24 +111,11 @@ TEST_CASE("jpeg_converter: coding RFC 2435 cannot carry is re-coded losslessly",
         const auto img = rtsp::test::make_test_image(w, h, 5);
         for (const kind& k : kinds) {
             CAPTURE(k.name, w, h);
-            const auto input = rtsp::test::encode_jpeg(img, k.opt);
-            REQUIRE(!input.empty());
-            const auto refused = rtsp::jpeg::parse(input);
-            REQUIRE(!refused);
-            REQUIRE(refused.error() == k.reason);
-            jpeg_converter conv;
-            const auto r = conv.convert(input, 90);
-            REQUIRE(r);
-            CHECK(r->how == conversion::lossless);
-            CHECK(r->reason == k.reason);
-            const auto f = rtsp::jpeg::parse(r->jpeg);
-            REQUIRE(f);
-            CHECK(f->width == w);
-            CHECK(f->height == h);
-            CHECK(f->is_420() == (k.opt.chroma == sampling::s420));
+            const auto ba = refused_then_converted(img, k, conversion::lossless);
+            CHECK(ba.frame.is_420() == (k.opt.chroma == sampling::s420));
             // The same coefficients decode to the same pixels, bit for bit.
-            const auto before = rtsp::test::decode_jpeg(input);
-            const auto after = rtsp::test::decode_jpeg(r->jpeg);
+            const auto before = rtsp::test::decode_jpeg(ba.input);
+            const auto after = rtsp::test::decode_jpeg(ba.output);
             REQUIRE(before);
             REQUIRE(after);
             CHECK((after->pixels == before->pixels));  // (not decomposed: no million-element dump)
@@ -134,11 +151,6 @@ TEST_CASE("jpeg_converter: the output buffer grows when the baseline coding is l
 }
 
 TEST_CASE("jpeg_converter: sampling or components RFC 2435 cannot carry are re-encoded at 4:2:0", "[encoder][converter]") {
-    struct kind {
-        const char* name;
-        encode_options opt;
-        errc reason;
-    };
     encode_options s444, gray, progressive_444;
     s444.chroma = sampling::s444;
     gray.grayscale = true;
@@ -152,23 +164,10 @@ TEST_CASE("jpeg_converter: sampling or components RFC 2435 cannot carry are re-e
     const auto img = rtsp::test::make_test_image(160, 120, 3);
     for (const kind& k : kinds) {
         CAPTURE(k.name);
-        const auto input = rtsp::test::encode_jpeg(img, k.opt);
-        REQUIRE(!input.empty());
-        const auto refused = rtsp::jpeg::parse(input);
-        REQUIRE(!refused);
-        REQUIRE(refused.error() == k.reason);
-        jpeg_converter conv;
-        const auto r = conv.convert(input, 90);
-        REQUIRE(r);
-        CHECK(r->how == conversion::reencoded);
-        CHECK(r->reason == k.reason);
-        const auto f = rtsp::jpeg::parse(r->jpeg);
-        REQUIRE(f);
-        CHECK(f->width == 160);
-        CHECK(f->height == 120);
-        CHECK(f->is_420());
-        const auto before = rtsp::test::decode_jpeg(input);
-        const auto after = rtsp::test::decode_jpeg(r->jpeg);
+        const auto ba = refused_then_converted(img, k, conversion::reencoded);
+        CHECK(ba.frame.is_420());
+        const auto before = rtsp::test::decode_jpeg(ba.input);
+        const auto after = rtsp::test::decode_jpeg(ba.output);
         REQUIRE(before);
         REQUIRE(after);
         // As close to the input as encoding its picture at 4:2:0 and q90 directly gets (the
