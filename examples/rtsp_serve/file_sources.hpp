@@ -38,6 +38,7 @@
 #include <variant>
 #include <vector>
 
+#include "conversion_note.hpp"
 #include "rtsp/encoders/jpeg_converter.hpp"
 #include "rtsp/error.hpp"
 #include "rtsp/frame_source.hpp"
@@ -109,16 +110,6 @@ inline std::string read_whole_file(const std::filesystem::path& p, std::vector<s
         done += static_cast<std::size_t>(n);
     }
     return {};
-}
-
-/// "<why it could not be sent>; <what was done>": the line a conversion is reported with.
-inline std::string conversion_note(const rtsp::encoders::converted_jpeg& c, int quality) {
-    using rtsp::encoders::conversion;
-    std::string s(rtsp::to_string(c.reason));
-    s += "; ";
-    s += rtsp::encoders::to_string(c.how);
-    if (c.how == conversion::reencoded) s += " at quality " + std::to_string(quality);
-    return s;
 }
 
 }  // namespace detail
@@ -220,7 +211,7 @@ private:
                 const auto g = rtsp::jpeg::parse(c->jpeg);  // convert() made sure it parses
                 checked_[i] = checked_file{stamp, g ? g->width : std::uint16_t{0}, g ? g->height : std::uint16_t{0}, true};
                 ++parses_;
-                if (warn_) warn_(files_[i].string() + ": " + detail::conversion_note(*c, quality_));
+                if (warn_) warn_(files_[i].string() + ": " + conversion_note(*c, quality_));
                 return serve(i, c->jpeg);
             } else {
                 reason = std::string(rtsp::to_string(f.error())) + " and cannot be converted: " +
@@ -506,7 +497,7 @@ private:
                     // A clip is usually encoded one way throughout: one line per reason.
                     if (converted_reasons_.insert(c->reason).second && warn_)
                         warn_(name_.string() + ": frame " + std::to_string(index) + " at byte " +
-                              std::to_string(o.offset) + ": " + detail::conversion_note(*c, quality_) +
+                              std::to_string(o.offset) + ": " + conversion_note(*c, quality_) +
                               " (so is every frame like it; not reported again)");
                     served_ = c->jpeg;
                     f = rtsp::jpeg::parse(served_);  // convert() made sure it parses

@@ -259,6 +259,7 @@ int main(int argc, char** argv) {
             return 1;
         }
         feed.camera.emplace(std::move(std::get<0>(r)));
+        feed.camera->convert_unsendable(opt.quality, warn);
         const auto& g = feed.camera->format();
         description = "camera " + opt.source_arg + ": " + g.describe() +
                       (g.mjpeg() ? ", sent without re-encoding" : ", encoded at quality " + std::to_string(opt.quality));

@@ -12,6 +12,10 @@
 //    dequeued until the next frame replaces it, which is exactly the lifetime the server's
 //    source contract asks for ("valid until the next call"). YUYV is the fallback and is
 //    handed over as an image_view, so the server encodes it at --quality.
+//  - An MJPEG frame RFC 2435 cannot carry (some cameras send 4:4:4, or their own Huffman
+//    tables) goes through rtsp::encoders::jpeg_converter once convert_unsendable() is called
+//    (rtsp-serve does): re-coded losslessly or re-encoded at --quality, reported once per reason.
+//    Sendable frames cost one parse (~20 us at 1080p) and stay zero copy.
 //  - next() never blocks: it drains every finished buffer, keeps the newest (lowest latency),
 //    and requeues the rest. main() polls it at twice the granted frame rate, so a frame waits
 //    at most half a frame interval and a late poll never halves the frame rate.
@@ -38,7 +42,13 @@
 #include <variant>
 #include <vector>
 
+#include <functional>
+#include <set>
+
+#include "conversion_note.hpp"
+#include "rtsp/encoders/jpeg_converter.hpp"
 #include "rtsp/frame_source.hpp"
+#include "rtsp/jpeg/parser.hpp"
 
 namespace rtsp_serve::v4l2 {
 
@@ -277,6 +287,11 @@ public:
             failed_ = std::move(o.failed_);
             frames_ = o.frames_;
             skipped_ = o.skipped_;
+            converting_ = o.converting_;
+            converter_ = std::move(o.converter_);
+            quality_ = o.quality_;
+            report_ = std::move(o.report_);
+            reported_ = std::move(o.reported_);
         }
         return *this;
     }
@@ -301,6 +316,15 @@ public:
     /// Frames the driver finished but that were replaced by a newer one before being sent,
     /// plus frames the driver flagged as corrupt.
     [[nodiscard]] std::uint64_t skipped() const noexcept { return skipped_; }
+
+    /// From now on, MJPEG frames RFC 2435 cannot carry are converted (re-encodes at `quality`)
+    /// instead of handed over as they are for the server to refuse; `report` gets one line per
+    /// reason. Without this call every frame goes out untouched.
+    void convert_unsendable(int quality, std::function<void(std::string_view)> report) {
+        converting_ = true;
+        quality_ = quality;
+        report_ = std::move(report);
+    }
 
     /// The newest finished frame, or no_frame when none arrived since the last call. Never
     /// blocks. The bytes stay valid until the next call that returns a frame.
@@ -340,7 +364,7 @@ public:
         const auto& m = bufs_[static_cast<std::size_t>(newest)];
         const std::size_t used = newest_used < m.length ? newest_used : m.length;
         std::span<const std::byte> bytes(static_cast<const std::byte*>(m.start), used);
-        if (g_.mjpeg()) return rtsp::jpeg_view{bytes};
+        if (g_.mjpeg()) return mjpeg_frame(bytes);
         rtsp::image_view img;
         img.pixels = std::span<const std::byte>(static_cast<const std::byte*>(m.start), m.length);
         img.width = static_cast<std::uint16_t>(g_.width);
@@ -351,6 +375,19 @@ public:
     }
 
 private:
+    // The driver's bytes as they are, or converted when the server could not send them.
+    rtsp::frame_ref mjpeg_frame(std::span<const std::byte> bytes) {
+        if (!converting_) return rtsp::jpeg_view{bytes};
+        const auto f = rtsp::jpeg::parse(bytes);
+        if (f || rtsp::encoders::mend_for(f.error()) == rtsp::encoders::conversion::none)
+            return rtsp::jpeg_view{bytes};  // sendable, or the server's to refuse and report
+        const auto c = converter_.convert(bytes, quality_);
+        if (!c) return rtsp::jpeg_view{bytes};
+        if (reported_.insert(c->reason).second && report_)
+            report_(path_ + ": " + conversion_note(*c, quality_) + " (so is every frame like it; not reported again)");
+        return rtsp::jpeg_view{c->jpeg};
+    }
+
     struct mapping {
         void* start = nullptr;
         std::size_t length = 0;
@@ -506,6 +543,11 @@ private:
     bool opened_ = false;
     std::string failed_;
     std::uint64_t frames_ = 0, skipped_ = 0;
+    bool converting_ = false;
+    rtsp::encoders::jpeg_converter converter_;
+    int quality_ = 90;
+    std::function<void(std::string_view)> report_;
+    std::set<rtsp::errc> reported_;
 };
 
 }  // namespace rtsp_serve::v4l2

@@ -447,6 +447,58 @@ TEST_CASE("v4l2: MJPEG frames go out zero-copy, straight from the mmap'ed buffer
     CHECK(cam.frames() == 52);
 }
 
+TEST_CASE("v4l2: MJPEG frames RFC 2435 cannot carry are converted once asked, reported once per reason") {
+    auto d = webcam();
+    auto r = open_cam(d, {640, 480, 30});
+    REQUIRE(r.index() == 0);
+    auto& cam = std::get<0>(r);
+    rtsp::test::encode_options optimized, s444;
+    optimized.optimize_huffman = true;
+    s444.chroma = rtsp::test::sampling::s444;
+    const auto img = rtsp::test::make_test_image(640, 480, 6);
+    const auto own_tables = rtsp::test::encode_jpeg(img, optimized);
+    const auto full_chroma = rtsp::test::encode_jpeg(img, s444);
+    const auto good = jpeg_with_seed(640, 480, 7);
+
+    // Not asked: the frame goes out as it came, for the server to refuse.
+    REQUIRE(d->deliver(as_span(own_tables)));
+    const auto untouched = cam.next();
+    REQUIRE(untouched.type() == rtsp::frame_ref::kind::jpeg);
+    CHECK(d->inside_a_buffer(untouched.jpeg().bytes.data(), untouched.jpeg().bytes.size()));
+
+    std::vector<std::string> lines;
+    cam.convert_unsendable(70, [&lines](std::string_view l) { lines.emplace_back(l); });
+    for (int round = 0; round < 3; ++round) {
+        REQUIRE(d->deliver(as_span(own_tables)));
+        const auto a = cam.next();
+        REQUIRE(a.type() == rtsp::frame_ref::kind::jpeg);
+        CHECK_FALSE(d->inside_a_buffer(a.jpeg().bytes.data(), a.jpeg().bytes.size()));
+        REQUIRE(rtsp::jpeg::parse(a.jpeg().bytes));
+        const auto before = rtsp::test::decode_jpeg(own_tables), after = rtsp::test::decode_jpeg(a.jpeg().bytes);
+        REQUIRE(before);
+        REQUIRE(after);
+        CHECK((after->pixels == before->pixels));  // lossless: the same picture
+        CHECK(d->held_by_app() == 1);              // the driver's buffer is still held, as before
+
+        REQUIRE(d->deliver(as_span(full_chroma)));
+        const auto b = cam.next();
+        REQUIRE(b.type() == rtsp::frame_ref::kind::jpeg);
+        const auto f = rtsp::jpeg::parse(b.jpeg().bytes);
+        REQUIRE(f);
+        CHECK(f->is_420());
+
+        // A sendable frame still goes out zero copy.
+        REQUIRE(d->deliver(as_span(good)));
+        const auto c = cam.next();
+        REQUIRE(c.type() == rtsp::frame_ref::kind::jpeg);
+        CHECK(d->inside_a_buffer(c.jpeg().bytes.data(), c.jpeg().bytes.size()));
+    }
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].find("/dev/video7: JPEG Huffman tables are not the standard ones; re-coded losslessly") !=
+          std::string::npos);
+    CHECK(lines[1].find("re-encoded at 4:2:0 at quality 70") != std::string::npos);
+}
+
 TEST_CASE("v4l2: corrupt buffers are skipped and a vanished device ends the capture") {
     auto d = webcam();
     auto r = open_cam(d, {640, 480, 30});
