@@ -209,7 +209,8 @@ private:
                 reason = std::string(rtsp::to_string(f.error()));
             } else if (auto c = converter_.convert(buffer_, quality_)) {
                 const auto g = rtsp::jpeg::parse(c->jpeg);  // convert() made sure it parses
-                checked_[i] = checked_file{stamp, g ? g->width : std::uint16_t{0}, g ? g->height : std::uint16_t{0}, true};
+                checked_[i] = checked_file{stamp, g ? g->width : std::uint16_t{0},
+                                           g ? g->height : std::uint16_t{0}, true};
                 ++parses_;
                 if (warn_) warn_(files_[i].string() + ": " + conversion_note(*c, quality_));
                 return serve(i, c->jpeg);

@@ -384,7 +384,8 @@ private:
         const auto c = converter_.convert(bytes, quality_);
         if (!c) return rtsp::jpeg_view{bytes};
         if (reported_.insert(c->reason).second && report_)
-            report_(path_ + ": " + conversion_note(*c, quality_) + " (so is every frame like it; not reported again)");
+            report_(path_ + ": " + conversion_note(*c, quality_) +
+                    " (so is every frame like it; not reported again)");
         return rtsp::jpeg_view{c->jpeg};
     }
 

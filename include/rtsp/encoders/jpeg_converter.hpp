@@ -33,7 +33,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 #include <span>
 #include <string_view>
 
@@ -162,8 +161,9 @@ public:
     jpeg_converter(const jpeg_converter&) = delete;
     jpeg_converter& operator=(const jpeg_converter&) = delete;
     jpeg_converter(jpeg_converter&& o) noexcept
-        : max_pixels_(o.max_pixels_), out_(static_cast<detail::tj_buffer&&>(o.out_)), out_size_(o.out_size_),
-          rgb_(static_cast<detail::tj_buffer&&>(o.rgb_)), decoder_(o.decoder_), encoder_(o.encoder_), recoder_(o.recoder_) {
+        : max_pixels_(o.max_pixels_), out_(static_cast<detail::tj_buffer&&>(o.out_)),
+          out_size_(o.out_size_), rgb_(static_cast<detail::tj_buffer&&>(o.rgb_)), decoder_(o.decoder_),
+          encoder_(o.encoder_), recoder_(o.recoder_) {
         o.decoder_ = o.encoder_ = nullptr;
         o.recoder_ = nullptr;
         std::memcpy(error_, o.error_, sizeof error_);
