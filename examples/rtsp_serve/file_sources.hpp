@@ -198,25 +198,16 @@ private:
                 reason = "cannot read: " + read_error;
             } else if (checked_[i].stamp == stamp && !checked_[i].converted) {
                 return serve(i, buffer_);
-            } else if (checked_[i].stamp == stamp) {
-                if (auto c = converter_.convert(buffer_, quality_)) return serve(i, c->jpeg);
-                reason = converter_.last_error();  // the same bytes converted before: not expected
-            } else if (auto f = rtsp::jpeg::parse(buffer_)) {
-                checked_[i] = checked_file{stamp, f->width, f->height, false};
-                ++parses_;
-                return serve(i, buffer_);
-            } else if (rtsp::encoders::mend_for(f.error()) == rtsp::encoders::conversion::none) {
-                reason = std::string(rtsp::to_string(f.error()));
-            } else if (auto c = converter_.convert(buffer_, quality_)) {
-                const auto g = rtsp::jpeg::parse(c->jpeg);  // convert() made sure it parses
-                checked_[i] = checked_file{stamp, g ? g->width : std::uint16_t{0},
-                                           g ? g->height : std::uint16_t{0}, true};
-                ++parses_;
-                if (warn_) warn_(files_[i].string() + ": " + conversion_note(*c, quality_));
+            } else if (auto c = converter_.convert(buffer_, quality_)) {  // parses; the input if sendable
+                if (checked_[i].stamp != stamp) {  // new or changed: remember it, say if converted
+                    const bool converted = c->how != rtsp::encoders::conversion::none;
+                    checked_[i] = checked_file{stamp, c->frame.width, c->frame.height, converted};
+                    ++parses_;
+                    if (converted && warn_) warn_(files_[i].string() + ": " + conversion_note(*c, quality_));
+                }
                 return serve(i, c->jpeg);
             } else {
-                reason = std::string(rtsp::to_string(f.error())) + " and cannot be converted: " +
-                         converter_.last_error();
+                reason = converter_.last_error();  // why, and why converting failed if it was tried
             }
             skipped_[i] = true;
             if (warn_) warn_(files_[i].string() + ": skipped: " + reason);
@@ -491,30 +482,19 @@ private:
             }
             ++frames_seen_;
             const std::uint64_t index = index_in_pass_++;
-            served_ = frame_;
-            auto f = rtsp::jpeg::parse(frame_);
-            if (!f && rtsp::encoders::mend_for(f.error()) != rtsp::encoders::conversion::none) {
-                if (auto c = converter_.convert(frame_, quality_)) {
-                    // A clip is usually encoded one way throughout: one line per reason.
-                    if (converted_reasons_.insert(c->reason).second && warn_)
-                        warn_(name_.string() + ": frame " + std::to_string(index) + " at byte " +
-                              std::to_string(o.offset) + ": " + conversion_note(*c, quality_) +
-                              " (so is every frame like it; not reported again)");
-                    served_ = c->jpeg;
-                    f = rtsp::jpeg::parse(served_);  // convert() made sure it parses
-                } else {
-                    report(o.offset, index, std::string(rtsp::to_string(f.error())) +
-                                                " and cannot be converted: " + converter_.last_error());
-                    continue;
-                }
-            }
-            if (!f) {
-                report(o.offset, index, rtsp::to_string(f.error()));
+            const auto c = converter_.convert(frame_, quality_);  // frame_ itself if sendable
+            if (!c) {
+                report(o.offset, index, converter_.last_error());
                 continue;
             }
+            // A clip is usually encoded one way throughout: one line per reason.
+            if (c->how != rtsp::encoders::conversion::none && converted_reasons_.insert(c->reason).second && warn_)
+                warn_(name_.string() + ": frame " + std::to_string(index) + " at byte " + std::to_string(o.offset) +
+                      ": " + conversion_note(*c, quality_) + " (so is every frame like it; not reported again)");
+            served_ = c->jpeg;
             ++good_in_pass_;
-            width_ = f->width;
-            height_ = f->height;
+            width_ = c->frame.width;
+            height_ = c->frame.height;
             current_offset_ = o.offset;
             current_index_ = index;
             return true;

@@ -48,7 +48,6 @@
 #include "conversion_note.hpp"
 #include "rtsp/encoders/jpeg_converter.hpp"
 #include "rtsp/frame_source.hpp"
-#include "rtsp/jpeg/parser.hpp"
 
 namespace rtsp_serve::v4l2 {
 
@@ -378,12 +377,9 @@ private:
     // The driver's bytes as they are, or converted when the server could not send them.
     rtsp::frame_ref mjpeg_frame(std::span<const std::byte> bytes) {
         if (!converting_) return rtsp::jpeg_view{bytes};
-        const auto f = rtsp::jpeg::parse(bytes);
-        if (f || rtsp::encoders::mend_for(f.error()) == rtsp::encoders::conversion::none)
-            return rtsp::jpeg_view{bytes};  // sendable, or the server's to refuse and report
-        const auto c = converter_.convert(bytes, quality_);
-        if (!c) return rtsp::jpeg_view{bytes};
-        if (reported_.insert(c->reason).second && report_)
+        const auto c = converter_.convert(bytes, quality_);  // `bytes` itself when sendable
+        if (!c) return rtsp::jpeg_view{bytes};  // the server's to refuse and report
+        if (c->how != rtsp::encoders::conversion::none && reported_.insert(c->reason).second && report_)
             report_(path_ + ": " + conversion_note(*c, quality_) +
                     " (so is every frame like it; not reported again)");
         return rtsp::jpeg_view{c->jpeg};

@@ -6,8 +6,8 @@
 //  - a success is sendable: jpeg::parse() accepts the output; for conversion::none the output
 //    is the input itself (same bytes, same place) and the input parses; for a conversion the
 //    reason is an error mend_for() says can be mended, and the input does not parse;
-//  - a failure is the parser's own error for what cannot be mended, or encoder_failed /
-//    no_resources, always with a message;
+//  - a failure is the parser's own error for what cannot be mended, encoder_failed /
+//    no_resources for what could not be; always with a message;
 //  - the converter stays usable: one converter lives across all inputs (its buffers grow and
 //    its libjpeg objects are reused after every longjmp), and after each input a progressive
 //    JPEG made at startup must still convert losslessly to the same output as the first time.
@@ -84,8 +84,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else {
         FUZZ_CHECK(!as_is.has_value());
         const errc e = r.error();
-        FUZZ_CHECK(e == errc::encoder_failed || e == errc::no_resources || e == as_is.error() ||
-                   encoders::mend_for(e) == conversion::none);
+        // Not mendable: exactly the parser's error. Mendable but failed: why it failed.
+        FUZZ_CHECK(encoders::mend_for(as_is.error()) == conversion::none
+                       ? e == as_is.error()
+                       : (e == errc::encoder_failed || e == errc::no_resources));
         FUZZ_CHECK(conv.last_error()[0] != '\0');
     }
     const auto again = conv.convert(can.input, 90);

@@ -52,6 +52,9 @@ before_after refused_then_converted(const rtsp::test::rgb_image& img, const kind
     REQUIRE(r);
     CHECK(r->how == how);
     CHECK(r->reason == k.reason);
+    CHECK(r->frame.width == img.width);  // the output's own parse comes with it
+    CHECK(r->frame.height == img.height);
+    CHECK(r->frame.scan.size() + 2 <= r->jpeg.size());
     ba.output = copy_of(r->jpeg);
     const auto f = rtsp::jpeg::parse(ba.output);
     REQUIRE(f);
@@ -85,6 +88,8 @@ TEST_CASE("jpeg_converter: a sendable JPEG is the input itself", "[encoder][conv
     CHECK(r->reason == errc{});
     CHECK(r->jpeg.data() == jpeg.data());
     CHECK(r->jpeg.size() == jpeg.size());
+    CHECK(r->frame.width == 64);
+    CHECK(r->frame.height == 48);
     CHECK(std::string(conv.last_error()).empty());
 }
 
@@ -232,6 +237,7 @@ TEST_CASE("jpeg_converter: what cannot be mended is the parser's error, with a m
         REQUIRE(!r);
         CHECK(r.error() == errc::encoder_failed);
         CHECK(std::string(conv.last_error()) != "");
+        CHECK_THAT(conv.last_error(), Catch::StartsWith("progressive JPEG cannot be sent over RFC 2435; converting it failed: "));
     }
     // The converter is usable after every failure.
     const auto again = conv.convert(good, 90);

@@ -33,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <span>
 #include <string_view>
 
@@ -82,6 +83,8 @@ struct converted_jpeg {
     conversion how = conversion::none;
     /// Why the input could not be sent as it was (jpeg::parse()'s error); errc{} for none.
     errc reason = errc{};
+    /// `jpeg` parsed (convert() parses what it returns anyway): its size, type and scan.
+    rtsp::jpeg::frame frame{};
 };
 
 namespace detail {
@@ -191,24 +194,29 @@ public:
     /// Errors: the jpeg::parse() error for what cannot be mended (not a JPEG, truncated before
     /// the scan, 12-bit, lossless, too large, ...); encoder_failed when libjpeg fails on the
     /// data (CMYK, damaged beyond decoding), no_resources for a picture over the pixel limit or
-    /// without memory; last_error() says which.
+    /// without memory. last_error() says why the input could not be sent and, when converting
+    /// it failed, why that failed too ("progressive JPEG ...; converting it failed: ...").
     result<converted_jpeg> convert(std::span<const std::byte> jpeg, int quality) noexcept {
         error_[0] = '\0';
         const auto as_is = rtsp::jpeg::parse(jpeg);
-        if (as_is) return converted_jpeg{jpeg, conversion::none, errc{}};
+        if (as_is) return converted_jpeg{jpeg, conversion::none, errc{}, *as_is};
         const errc why = as_is.error();
         const conversion how = mend_for(why);
         if (how == conversion::none) return failed(why, to_string(why));
         if (how == conversion::lossless) {
-            if (const errc e = recode(jpeg); e != errc{}) return fail(e);  // recode() set error_
-            if (rtsp::jpeg::parse(output())) return converted_jpeg{output(), conversion::lossless, why};
+            if (const errc e = recode(jpeg); e != errc{}) return conversion_failed(e, why);
+            if (const auto recoded = rtsp::jpeg::parse(output()))
+                return converted_jpeg{output(), conversion::lossless, why, *recoded};
             // Still not sendable: progressive and 4:4:4 at once, say (the coding is mended, the
             // sampling is not), or 16-bit quantization tables (written as SOF1 again).
         }
-        if (const errc e = reencode(jpeg, quality); e != errc{}) return fail(e);
-        if (const auto again = rtsp::jpeg::parse(output()); !again)  // TurboJPEG's own output
-            return failed(errc::encoder_failed, "the re-encoded JPEG cannot be sent either");
-        return converted_jpeg{output(), conversion::reencoded, why};
+        if (const errc e = reencode(jpeg, quality); e != errc{}) return conversion_failed(e, why);
+        const auto again = rtsp::jpeg::parse(output());
+        if (!again) {  // TurboJPEG's own output: not expected
+            set_error("the re-encoded JPEG cannot be sent either");
+            return conversion_failed(errc::encoder_failed, why);
+        }
+        return converted_jpeg{output(), conversion::reencoded, why, *again};
     }
 
     /// Why the last convert() failed; "" after success.
@@ -224,6 +232,21 @@ private:
     }
     result<converted_jpeg> failed(errc e, std::string_view why) noexcept {
         set_error(why);
+        return fail(e);
+    }
+    /// `e` from recode() or reencode(), whose message error_ holds, put after why it was tried.
+    result<converted_jpeg> conversion_failed(errc e, errc why) noexcept {
+        char detail[sizeof error_];
+        std::memcpy(detail, error_, sizeof detail);
+        const std::string_view reason = to_string(why);
+        std::size_t n = 0;  // cut to fit error_ if need be
+        for (const std::string_view part : {reason, std::string_view("; converting it failed: "),
+                                            std::string_view(detail)}) {
+            const std::size_t k = part.size() < sizeof error_ - 1 - n ? part.size() : sizeof error_ - 1 - n;
+            std::memcpy(error_ + n, part.data(), k);
+            n += k;
+        }
+        error_[n] = '\0';
         return fail(e);
     }
 
