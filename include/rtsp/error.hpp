@@ -61,6 +61,8 @@ enum class errc : std::uint8_t {
     bad_transport,          ///< Transport header cannot be parsed (400)
     unsupported_transport,  ///< no alternative in Transport is one we serve (461)
     bad_url,                ///< request URI cannot be parsed (400)
+    not_a_tunnel,           ///< an HTTP request that is not half of an RTSP-over-HTTP tunnel
+    bad_base64,             ///< tunnelled request bytes that are not base64
 
     // --- network adapters -----------------------------------------------------------------
     would_block,            ///< the operation would block; try again later (not fatal)
@@ -121,6 +123,8 @@ constexpr std::string_view to_string(errc e) noexcept {
     case errc::bad_transport: return "malformed Transport header";
     case errc::unsupported_transport: return "no supported transport offered";
     case errc::bad_url: return "malformed request URL";
+    case errc::not_a_tunnel: return "HTTP request is not a GET or POST with an x-sessioncookie";
+    case errc::bad_base64: return "tunnelled RTSP request is not base64";
     case errc::would_block: return "operation would block";
     case errc::connection_closed: return "connection closed by peer";
     case errc::connection_reset: return "connection reset";

@@ -170,8 +170,10 @@ private:
     std::size_t line_begin_ = 0;
 };
 
-/// The parser proper, shared by every MaxHeaders: returns errc{} on success.
-[[nodiscard]] inline errc parse_request_into(std::string_view buf, const limits& lim,
+/// The parser proper, shared by every MaxHeaders: returns errc{} on success. AwaitBody false:
+/// parse_request_head() (a template argument, so that builds without HTTP tunnels carry one copy).
+template <bool AwaitBody = true>
+[[nodiscard]] errc parse_request_into(std::string_view buf, const limits& lim,
                                              std::span<header_field> fields,
                                              request_parse_out& out) noexcept {
     using chars = request_scanner::chars;
@@ -231,14 +233,14 @@ private:
             // make the server sit on a half-read request.
             const auto n = rtsp::detail::parse_unsigned<std::uint64_t>(value);
             if (!n || (content_length && *content_length != *n)) return errc::bad_content_length;
-            if (*n > lim.max_body_bytes) return errc::body_too_large;
+            if (AwaitBody && *n > lim.max_body_bytes) return errc::body_too_large;
             content_length = n;
         }
         if (e = sc.line_end(errc::bad_header); e != errc{}) return e;
     }
     const std::size_t head_end = sc.pos() + 1;  // past the LF of the empty line
 
-    const std::size_t body_len = content_length ? static_cast<std::size_t>(*content_length) : 0;
+    const std::size_t body_len = content_length && AwaitBody ? static_cast<std::size_t>(*content_length) : 0;
     if (buf.size() - head_end < body_len) return errc::need_more;
     out.body = detail::slice(buf, head_end, body_len);
     out.field_count = nf;
@@ -246,6 +248,24 @@ private:
     return errc{};
 }
 
+}  // namespace detail
+
+namespace detail {
+template <bool AwaitBody, std::size_t MaxHeaders>
+[[nodiscard]] result<request<MaxHeaders>> parse_request_as(std::string_view buffer, const limits& lim) noexcept {
+    request<MaxHeaders> r;
+    request_parse_out out;
+    if (const errc e = parse_request_into<AwaitBody>(buffer, lim, r.fields, out); e != errc{})
+        return fail(e);
+    r.method_token = out.method_token;
+    r.verb = parse_method(out.method_token);
+    r.uri = out.uri;
+    r.version = out.version;
+    r.field_count = out.field_count;
+    r.body = out.body;
+    r.consumed = out.consumed;
+    return r;
+}
 }  // namespace detail
 
 /// Parses the request at the start of `buffer`.
@@ -258,18 +278,17 @@ private:
 template <std::size_t MaxHeaders = 24>
 [[nodiscard]] result<request<MaxHeaders>> parse_request(std::string_view buffer,
                                                         const limits& lim = {}) noexcept {
-    request<MaxHeaders> r;
-    detail::request_parse_out out;
-    if (const errc e = detail::parse_request_into(buffer, lim, r.fields, out); e != errc{})
-        return fail(e);
-    r.method_token = out.method_token;
-    r.verb = parse_method(out.method_token);
-    r.uri = out.uri;
-    r.version = out.version;
-    r.field_count = out.field_count;
-    r.body = out.body;
-    r.consumed = out.consumed;
-    return r;
+    return detail::parse_request_as<true, MaxHeaders>(buffer, lim);
+}
+
+/// The same, except that a Content-Length is checked for its digits but neither capped nor
+/// waited for: the body stays empty and `consumed` ends at the head. For an RTSP-over-HTTP
+/// tunnel's POST (rtsp/protocol/http_tunnel.hpp), whose declared body (32767 bytes, by
+/// convention) is in fact the stream of base64 requests that follows.
+template <std::size_t MaxHeaders = 24>
+[[nodiscard]] result<request<MaxHeaders>> parse_request_head(std::string_view buffer,
+                                                             const limits& lim = {}) noexcept {
+    return detail::parse_request_as<false, MaxHeaders>(buffer, lim);
 }
 
 // --- interleaved binary data (RFC 2326 §10.12) ----------------------------------------------

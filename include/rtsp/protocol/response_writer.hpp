@@ -31,15 +31,10 @@ public:
 
     /// Starts the response: "RTSP/1.0 <code> <reason>\r\n". Call once, first.
     /// @pre 100 <= code <= 999 (otherwise 500 is written).
-    void status(int code) noexcept {
-        RTSP_ASSERT(code >= 100 && code <= 999);
-        if (code < 100 || code > 999) code = 500;
-        w_.text("RTSP/1.0 ");
-        w_.dec(static_cast<std::uint64_t>(code));
-        w_.text(" ");
-        w_.text(reason_phrase(code));
-        w_.text("\r\n");
-    }
+    void status(int code) noexcept { status_line("RTSP/1.0 ", code); }
+    /// The same for an HTTP answer ("HTTP/1.0 <code> <reason>\r\n"): RTSP-over-HTTP tunnels
+    /// (rtsp/protocol/http_tunnel.hpp). The reason phrases are shared: RTSP took HTTP's.
+    void http_status(int code) noexcept { status_line("HTTP/1.0 ", code); }
 
     /// Appends "name: value\r\n"; dropped (see dropped_headers()) if `name` is not a token or
     /// `value` holds a control byte other than HT.
@@ -99,6 +94,18 @@ public:
     [[nodiscard]] std::size_t dropped_headers() const noexcept { return dropped_; }
 
 private:
+    // A template on the literal, so that RTSP-only firmware keeps one copy with its length
+    // known at compile time.
+    template <std::size_t N>
+    void status_line(const char (&version)[N], int code) noexcept {
+        RTSP_ASSERT(code >= 100 && code <= 999);
+        if (code < 100 || code > 999) code = 500;
+        w_.text(version);
+        w_.dec(static_cast<std::uint64_t>(code));
+        w_.text(" ");
+        w_.text(reason_phrase(code));
+        w_.text("\r\n");
+    }
     static constexpr bool valid_name(std::string_view name) noexcept {
         return !name.empty() && detail::tchars.contains_all(name);
     }
