@@ -116,6 +116,7 @@ rtsp_serve::client_sample sample_of(const rtsp::session_info& s) {
     c.address = rtsp_serve::format_peer(s.peer);
     c.path = std::string(s.path);
     c.tcp = s.tcp;
+    c.http_tunnel = s.http_tunnel;
     c.playing = s.playing;
     c.frames_sent = s.frames_sent;
     c.frames_dropped = s.frames_dropped;
@@ -309,7 +310,8 @@ int main(int argc, char** argv) {
     auto lookup_peer = [&server](std::uint64_t id) {
         std::string a = "?";
         server.for_each_session([&](const rtsp::session_info& s) {
-            if (s.id == id) a = format_peer(s.peer) + (s.tcp ? " (TCP)" : " (UDP)");
+            if (s.id == id)
+                a = format_peer(s.peer) + (s.http_tunnel ? " (HTTP tunnel)" : s.tcp ? " (TCP)" : " (UDP)");
         });
         return a;
     };
@@ -341,7 +343,7 @@ int main(int argc, char** argv) {
             con.warn(std::string(level_name(l)) + ": " + std::string(line));
         } else if (verbose) {
             // Request lines and response status lines both arrive at debug level.
-            const bool response = line.starts_with("RTSP/");
+            const bool response = line.starts_with("RTSP/") || line.starts_with("HTTP/");
             const char* tag = l == rtsp::log_level::debug ? (response ? "<- " : "-> ") : "   ";
             con.info(tag + std::string(line));
         }

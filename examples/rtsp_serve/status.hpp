@@ -33,6 +33,7 @@ struct client_sample {
     std::string address;            ///< "192.0.2.7:50312" or "[2001:db8::1]:50312"
     std::string path;               ///< the stream path it set up
     bool tcp = false;               ///< RTP interleaved on the RTSP connection (else UDP)
+    bool http_tunnel = false;       ///< ... of an RTSP-over-HTTP tunnel
     bool playing = false;
     std::uint64_t frames_sent = 0, frames_dropped = 0, bytes_sent = 0;
 };
@@ -192,11 +193,13 @@ private:
         std::snprintf(b, sizeof b, "%016llX", static_cast<unsigned long long>(v));
         return b;
     }
-    static std::string transport(const client_sample& c) { return c.tcp ? "TCP" : "UDP"; }
+    static std::string transport(const client_sample& c) {
+        return c.http_tunnel ? "HTTP" : c.tcp ? "TCP" : "UDP";
+    }
 
     static std::string line_for(const tracked& t) {
         char b[160];
-        std::snprintf(b, sizeof b, "%-28s %s  %-7s %6.1f fps %8.2f Mbit/s  %llu dropped  %s",
+        std::snprintf(b, sizeof b, "%-28s %-4s %-7s %6.1f fps %8.2f Mbit/s  %llu dropped  %s",
                       t.last.address.c_str(), transport(t.last).c_str(),
                       t.last.playing ? "playing" : "ready", t.fps, t.mbps,
                       static_cast<unsigned long long>(t.last.frames_dropped), t.last.path.c_str());

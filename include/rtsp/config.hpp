@@ -39,12 +39,16 @@ struct default_config {
     /// Log lines for register_log_cb. Off: no message text or formatting code in flash, and
     /// register_log_cb does not compile.
     static constexpr bool logging = true;
+    /// RTSP over HTTP tunnelling on the RTSP port (server_options::allow_http_tunnel; a client
+    /// that tunnels holds two connections). Off: no tunnel code or per-connection state, and an
+    /// HTTP request gets 501 like any unknown method.
+    static constexpr bool http_tunnel = true;
 };
 
 /// A small footprint for microcontrollers (WINC1500: 7 TCP sockets, one is the listener):
 /// about 24 KB of flash and 8 KB of RAM on Cortex-M7 with the WINC1500 adapter (BENCHMARKS.md).
-/// Authentication and log text are off; derive and set them to true to get them back (about
-/// 6 KB and 5 KB of flash there).
+/// Authentication, log text and HTTP tunnelling are off; derive and set them to true to get
+/// them back (authentication and logging: about 6 KB and 5 KB of flash there).
 struct embedded_config : default_config {
     static constexpr std::size_t max_connections = 4;
     static constexpr std::size_t max_sessions = 4;
@@ -62,6 +66,7 @@ struct embedded_config : default_config {
     static constexpr std::size_t send_batch = 4;
     static constexpr bool authentication = false;
     static constexpr bool logging = false;
+    static constexpr bool http_tunnel = false;  ///< two of the WINC1500's 6 connections per client
 };
 
 }  // namespace rtsp

@@ -38,6 +38,7 @@
 #include "rtsp/detail/inplace_function.hpp"
 #include "rtsp/jpeg/parser.hpp"
 #include "rtsp/protocol/auth.hpp"
+#include "rtsp/protocol/http_tunnel.hpp"
 #include "rtsp/protocol/detail/slice.hpp"
 #include "rtsp/protocol/method.hpp"
 #include "rtsp/protocol/request_parser.hpp"
@@ -65,6 +66,10 @@ struct server_options {
     chroma_subsampling subsampling = chroma_subsampling::s420;  ///< for images we encode
     bool allow_udp = true;                ///< offer RTP/AVP over UDP
     bool allow_tcp = true;                ///< offer RTP/AVP/TCP interleaved
+    /// Accept RTSP over HTTP tunnels (a GET and a POST with one x-sessioncookie, on the RTSP
+    /// port; rtsp/protocol/http_tunnel.hpp) when Config::http_tunnel compiles them in. Off: an
+    /// HTTP request gets 501 like any unknown method.
+    bool allow_http_tunnel = true;
     std::string_view session_name = "rtsp";  ///< SDP s= line
     std::uint16_t width = 0;              ///< expected frame size, for SDP a=x-dimensions when a
     std::uint16_t height = 0;             ///<   side exceeds 2040 before the first frame is seen
@@ -93,6 +98,7 @@ struct session_info {
     std::string_view path;
     net::address peer{};        ///< client address; for UDP with the client's RTP port
     bool tcp = false;           ///< RTP interleaved on the RTSP connection
+    bool http_tunnel = false;   ///< that connection is an RTSP-over-HTTP tunnel (tcp is true)
     bool playing = false;
     std::uint64_t frames_sent = 0;
     std::uint64_t frames_dropped = 0;   ///< whole frames not delivered (slow reader, send failure)
@@ -281,6 +287,7 @@ public:
             info.id = s.id;
             info.path = s.path.view();
             info.tcp = s.tcp;
+            if constexpr (Config::http_tunnel) info.http_tunnel = conns_[s.conn].tunnel.role == tunnel_role::get;
             info.playing = s.state == session_state::playing;
             info.peer = s.tcp ? conns_[s.conn].peer : s.peer_rtp;
             info.frames_sent = s.frames_sent;
@@ -330,6 +337,19 @@ private:
         std::size_t next = 0;  // next packet index to send
     };
 
+    // RTSP over HTTP (rtsp/protocol/http_tunnel.hpp): a GET connection is an RTSP connection
+    // whose requests arrive through its partner POST connection, base64-decoded into its rx.
+    // Sessions, responses and RTP belong to the GET; the POST only carries bytes in.
+    enum class tunnel_role : std::uint8_t { none, get, post };
+    struct tunnel_state {
+        tunnel_role role = tunnel_role::none;
+        bool spoke_rtsp = false;           // answered an RTSP request: never a tunnel half
+        std::uint8_t partner = no_slot;    // the other half, when paired
+        detail::fixed_string<protocol::max_tunnel_cookie> cookie;  // GET
+        protocol::base64_stream_decoder decoder;                   // POST
+    };
+    struct no_tunnel_state {};
+
     struct connection {
         bool used = false;
         typename N::connection handle{};
@@ -345,6 +365,7 @@ private:
         bool close_after_flush = false;
         bool closing = false;                 // being closed: no more output
         tcp_cursor cursor;
+        [[no_unique_address]] std::conditional_t<Config::http_tunnel, tunnel_state, no_tunnel_state> tunnel;
     };
 
     struct session {
@@ -514,6 +535,16 @@ private:
         c.closing = true;
         for (std::size_t si = 0; si < Config::max_sessions; ++si)
             if (sessions_[si].used && sessions_[si].conn == ci) end_session(si, why);
+        if constexpr (Config::http_tunnel) {
+            // A POST may go and a new one come (QuickTime sends each request on its own POST);
+            // a GET holds the tunnel's sessions, so its POST goes with it.
+            const std::uint8_t pi = c.tunnel.partner;
+            c.tunnel.partner = no_slot;
+            if (pi != no_slot) {
+                conns_[pi].tunnel.partner = no_slot;
+                if (c.tunnel.role == tunnel_role::get) close_connection(pi, "its tunnel's GET connection closed");
+            }
+        }
         net_.close(c.handle);
         if (resp_owner_ == ci) resp_owner_ = no_slot;
         note(log_level::info, "connection closed: ", c.peer, " (", why, ")");
@@ -592,6 +623,9 @@ private:
 
     void read_input(std::size_t ci, std::uint64_t now) {
         connection& c = conns_[ci];
+        if constexpr (Config::http_tunnel) {
+            if (c.tunnel.role == tunnel_role::get) return watch_tunnel_get(ci, now);
+        }
         // One receive per poll per connection keeps the work bounded and fair.
         if (c.rx_len < c.rx.size()) {
             auto r = net_.receive(c.handle, std::as_writable_bytes(std::span<char>(
@@ -608,6 +642,9 @@ private:
                 c.rx_len += *r;
                 c.last_activity_us = now;
             }
+        }
+        if constexpr (Config::http_tunnel) {
+            if (c.tunnel.role == tunnel_role::post) return pump_tunnel(ci, now);
         }
         process_input(ci, now);
     }
@@ -652,8 +689,15 @@ private:
             lim.max_head_bytes = Config::max_request_head;
             lim.max_line_bytes = Config::max_request_line;
             lim.max_body_bytes = Config::max_request_body;
-            auto req = protocol::parse_request<Config::max_headers>(
-                std::string_view(c.rx.data(), c.rx_len), lim);
+            const std::string_view text(c.rx.data(), c.rx_len);
+            auto req = [&] {
+                if constexpr (Config::http_tunnel) {
+                    // A tunnel's POST declares a body that is really the request stream to come.
+                    if (tunnels_open(c) && detail::equals(protocol::detail::slice(text, 0, 5), "POST "))
+                        return protocol::parse_request_head<Config::max_headers>(text, lim);
+                }
+                return protocol::parse_request<Config::max_headers>(text, lim);
+            }();
             if (!req) {
                 if (req.error() == errc::need_more) {
                     if (c.rx_len == c.rx.size()) reject_framing(ci, errc::request_too_large, now);
@@ -667,6 +711,10 @@ private:
                 return;
             std::size_t consumed = req->consumed;
             stats_.requests++;
+            if constexpr (Config::http_tunnel) {
+                if (is_http_get_or_post(*req)) return open_tunnel(ci, *req, now);
+                c.tunnel.spoke_rtsp = true;
+            }
             handle_request(ci, *req, now);
             if (!conns_[ci].used) return;
             consume_rx(conns_[ci], consumed, now);
@@ -740,6 +788,134 @@ private:
                 if (rtcp::starts_with_report(payload)) s.last_activity_us = now;
             }
         }
+    }
+
+    // --- RTSP over HTTP (rtsp/protocol/http_tunnel.hpp) ------------------------------------
+    // Nothing here exists when Config::http_tunnel is false (embedded_config).
+    [[nodiscard]] static bool is_tunnel_post(const connection& c) noexcept {
+        if constexpr (Config::http_tunnel) return c.tunnel.role == tunnel_role::post;
+        else return false;
+    }
+    [[nodiscard]] static std::size_t tunnel_partner(const connection& c) noexcept {
+        if constexpr (Config::http_tunnel) return c.tunnel.partner;
+        else return no_slot;
+    }
+    [[nodiscard]] bool tunnels_open(const connection& c) const noexcept {
+        if constexpr (Config::http_tunnel)
+            return opts_.allow_http_tunnel && c.tunnel.role == tunnel_role::none && !c.tunnel.spoke_rtsp;
+        else
+            return false;
+    }
+
+    /// GET or POST with an HTTP version: a tunnel half, or an HTTP client to answer in HTTP.
+    /// Other methods, whatever their version, stay RTSP's business (501, 505).
+    [[nodiscard]] bool is_http_get_or_post(const request_t& req) const noexcept {
+        return opts_.allow_http_tunnel && detail::equals(protocol::detail::slice(req.version, 0, 5), "HTTP/") &&
+               (detail::equals(req.method_token, "GET") || detail::equals(req.method_token, "POST"));
+    }
+
+    /// An HTTP request on a connection: the GET or POST half of a tunnel, or refused in HTTP.
+    void open_tunnel(std::size_t ci, const request_t& req, std::uint64_t now) {
+        connection& c = conns_[ci];
+        const auto t = protocol::parse_tunnel_request(req);
+        if (!t)
+            return refuse_http(ci, 400, "this is an RTSP server; HTTP only opens RTSP-over-HTTP "
+                                        "tunnels (GET or POST with an x-sessioncookie)", now);
+        // One role per connection for its whole life: a GET and then a POST on one connection,
+        // or a tunnel request inside a tunnel, would make a connection its own partner.
+        if (!tunnels_open(c)) return refuse_http(ci, 400, "a tunnel half needs a connection of its own", now);
+        const std::uint8_t get = find_tunnel(t->cookie);
+        if (t->half == protocol::tunnel_half::get) {
+            if (get != no_slot) return refuse_http(ci, 400, "x-sessioncookie already in use", now);
+            if (req.consumed != c.rx_len) return refuse_http(ci, 400, "data after a tunnel's GET", now);
+            c.tunnel.role = tunnel_role::get;
+            (void)c.tunnel.cookie.assign(t->cookie);  // fits: parse_tunnel_request checked
+            consume_rx(c, req.consumed, now);
+            protocol::response_writer w(resp_);
+            w.http_status(200);
+            w.header("Server", std::string_view("rtsp/" RTSP_VERSION_STRING));
+            w.header("Cache-Control", std::string_view("no-cache"));
+            w.header("Pragma", std::string_view("no-cache"));
+            w.header("Content-Type", std::string_view("application/x-rtsp-tunnelled"));
+            note(log_level::info, "HTTP tunnel: GET from ", c.peer);
+            if (auto n = w.finish(); n) send_response(ci, *n, now);
+            return;
+        }
+        if (get == no_slot) return refuse_http(ci, 404, "no tunnel GET with this x-sessioncookie", now);
+        connection& g = conns_[get];
+        if (g.tunnel.partner != no_slot) close_connection(g.tunnel.partner, "replaced by a new POST");
+        c.tunnel.role = tunnel_role::post;
+        c.tunnel.partner = get;
+        c.tunnel.decoder.reset();
+        g.tunnel.partner = static_cast<std::uint8_t>(ci);
+        consume_rx(c, req.consumed, now);
+        note(log_level::info, "HTTP tunnel: POST from ", c.peer, " joins the GET from ", g.peer);
+        pump_tunnel(ci, now);
+    }
+
+    [[nodiscard]] std::uint8_t find_tunnel(std::string_view cookie) const noexcept {
+        if constexpr (Config::http_tunnel) {
+            for (std::size_t i = 0; i < Config::max_connections; ++i) {
+                const connection& c = conns_[i];
+                if (c.used && !c.closing && c.tunnel.role == tunnel_role::get &&
+                    detail::equals(c.tunnel.cookie.view(), cookie))
+                    return static_cast<std::uint8_t>(i);
+            }
+        }
+        return no_slot;
+    }
+
+    /// An HTTP answer that says what is wrong, then the connection closes.
+    void refuse_http(std::size_t ci, std::uint32_t status, std::string_view why, std::uint64_t now) {
+        note(log_level::warning, "HTTP request from ", conns_[ci].peer, " refused (", status, "): ", why);
+        protocol::response_writer w(resp_);
+        w.http_status(static_cast<int>(status));
+        w.header("Server", std::string_view("rtsp/" RTSP_VERSION_STRING));
+        w.header("Connection", std::string_view("close"));
+        if (auto n = w.finish(why, "text/plain"); n) send_response(ci, *n, now);
+        if (conns_[ci].used) {
+            conns_[ci].close_after_flush = true;
+            conns_[ci].rx_len = 0;
+            flush_output(ci, now);
+        }
+    }
+
+    /// Moves a POST's received base64 into its GET as requests, and lets the GET answer them.
+    /// Stops when the GET's buffer is full: the POST's data waits (TCP flow control).
+    void pump_tunnel(std::size_t pi, std::uint64_t now) {
+        for (int round = 0; round < 8; ++round) {  // bounded per poll
+            connection& p = conns_[pi];
+            if (!p.used || p.closing || p.rx_len == 0 || p.tunnel.partner == no_slot) return;
+            const std::size_t gi = p.tunnel.partner;
+            connection& g = conns_[gi];
+            if (g.close_after_flush) return;
+            const auto step = p.tunnel.decoder.decode(
+                std::string_view(p.rx.data(), p.rx_len),
+                std::span<char>(g.rx.data() + g.rx_len, g.rx.size() - g.rx_len));
+            if (step.error != errc{}) {
+                note(log_level::warning, "HTTP tunnel from ", p.peer, ": ", step.error);
+                return close_connection(gi, reason(step.error));  // the POST goes with it
+            }
+            if (step.produced > 0) {
+                if (g.rx_len == 0) g.request_started_us = now;
+                g.rx_len += step.produced;
+                g.last_activity_us = now;
+            }
+            consume_rx(p, step.consumed, now);
+            process_input(gi, now);
+            if (step.consumed == 0) return;
+        }
+    }
+
+    /// A tunnel's GET carries nothing in (its requests come through the POST): anything the
+    /// client sends on it is a protocol error, and end of stream closes the tunnel.
+    void watch_tunnel_get(std::size_t gi, std::uint64_t now) {
+        std::array<std::byte, 16> junk;
+        const auto r = net_.receive(conns_[gi].handle, std::span<std::byte>(junk));
+        if (r && *r > 0) return close_connection(gi, "data on an HTTP tunnel's GET connection");
+        if (!r && r.error() != errc::would_block)
+            return close_connection(gi, r.error() == errc::connection_closed ? "closed by peer" : reason(r.error()));
+        if (conns_[gi].rx_len > 0) process_input(gi, now);
     }
 
     // --- requests ----------------------------------------------------------------------------
@@ -1237,8 +1413,10 @@ private:
         for (std::size_t ci = 0; ci < Config::max_connections; ++ci) {
             connection& c = conns_[ci];
             if (!c.used) continue;
+            // A tunnel's POST holds base64 only while its GET's buffer is full: the GET's own
+            // deadline covers the request.
             if (c.rx_len > 0 && now > c.request_started_us + Config::request_deadline_ms * 1000ull &&
-                resp_owner_ == no_slot) {
+                resp_owner_ == no_slot && !is_tunnel_post(c)) {
                 // Slowloris: a request that never completes gets 408 and the connection closes.
                 answer_and_close(ci, 408, now);
                 continue;
@@ -1248,8 +1426,10 @@ private:
                 close_connection(ci, "client stopped reading");
                 continue;
             }
+            // A tunnel's POST lives while its GET has sessions, even when it is quiet.
+            const std::size_t owner = is_tunnel_post(c) ? tunnel_partner(c) : ci;
             bool owns = false;
-            for (const auto& s : sessions_) owns = owns || (s.used && s.conn == ci);
+            for (const auto& s : sessions_) owns = owns || (s.used && s.conn == owner);
             if (!owns && now > c.last_activity_us + Config::idle_connection_ms * 1000ull)
                 close_connection(ci, "idle");
         }

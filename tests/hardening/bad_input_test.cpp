@@ -6,11 +6,12 @@
 // Each test asserts the exact answer (status code, closed connection, ignored input) AND that
 // an observer client playing the stream meanwhile lost nothing: no RTP sequence gap, every
 // frame complete, exactly as many frames received as the server counted as sent to it, and no
-// stall longer than a second. Row 19 (HTTP tunnelling) is checked as "not implemented": GET and
-// POST get 501 and change nothing. Row 20 (Authorization) lives with the authentication tests.
+// stall longer than a second. Row 19 (HTTP tunnelling) plays a real tunnel next to the bad ones.
+// Row 20 (Authorization) lives with the authentication tests.
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
+#include "base64.hpp"
 #include "hardening_support.hpp"
 
 using namespace hardening;
@@ -675,7 +676,7 @@ TEST_CASE("row 16: path traversal and odd URLs map only to registered streams", 
     check_observer_lost_nothing(h, obs);
 }
 
-TEST_CASE("rows 17 and 19: unknown, lower-case and HTTP methods -> 501 + Public, no tunnelling", "[row17][row19]") {
+TEST_CASE("row 17: unknown, lower-case and HTTP methods -> 501 + Public; a plain HTTP GET -> HTTP 400", "[row17]") {
     harness<> h;
     observer obs(h.port());
     start_observer_check(h, obs);
@@ -687,32 +688,99 @@ TEST_CASE("rows 17 and 19: unknown, lower-case and HTTP methods -> 501 + Public,
         CHECK(r->status == 501);
         CHECK(r->header("Public").value_or("").find("DESCRIBE") != std::string::npos);
     }
-    // HTTP tunnelling (row 19) is not implemented: GET then POST with the same cookie on one
-    // connection, a second GET with it, a POST with invalid base64 - all 501, nothing created.
-    REQUIRE(c.send_raw("GET /cam HTTP/1.0\r\nx-sessioncookie: abc123\r\nAccept: application/x-rtsp-tunnelled\r\n\r\n"));
-    auto r = c.read_response();
+    // A browser pointed at the RTSP port: an HTTP answer that says what this is, then close.
+    raw_client browser(h.port());
+    REQUIRE(browser.send_raw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n"));
+    auto r = browser.read_response();
     REQUIRE(r);
-    CHECK(r->status == 501);
-    REQUIRE(c.send_raw("POST /cam HTTP/1.0\r\nx-sessioncookie: abc123\r\nContent-Type: application/x-rtsp-tunnelled\r\n"
-                       "Content-Length: 12\r\n\r\n!!!notb64!!!"));
-    r = c.read_response();
-    REQUIRE(r);
-    CHECK(r->status == 501);
-    REQUIRE(c.send_raw("GET /cam HTTP/1.0\r\nx-sessioncookie: abc123\r\n\r\n"));
-    r = c.read_response();
-    REQUIRE(r);
-    CHECK(r->status == 501);
-    raw_client other(h.port());
-    REQUIRE(other.send_raw("POST /cam HTTP/1.0\r\nx-sessioncookie: unknown\r\nContent-Length: 4\r\n\r\nT1BU"));
-    r = other.read_response();
-    REQUIRE(r);
-    CHECK(r->status == 501);
-    // The connections stay in step and nothing else happened.
+    CHECK(r->http);
+    CHECK(r->status == 400);
+    CHECK(r->body.find("RTSP server") != std::string::npos);
+    CHECK(browser.wait_closed());
+    // The RTSP connection stays in step and nothing else happened.
     r = c.request("OPTIONS", "*");
     REQUIRE(r);
     CHECK(r->status == 200);
     REQUIRE(obs.wait_frames(5));  // also lets the snapshot catch up
     CHECK(h.snap().sessions.size() == 1);
+    check_observer_lost_nothing(h, obs);
+}
+
+TEST_CASE("row 19: HTTP tunnels - a real one plays; bad ones are refused and closed", "[row19]") {
+    harness<> h;
+    observer obs(h.port());
+    start_observer_check(h, obs);
+    const std::string get = "GET /cam HTTP/1.0\r\nx-sessioncookie: abc123\r\nAccept: application/x-rtsp-tunnelled\r\n\r\n";
+    auto post = [](const std::string& cookie) {
+        return "POST /cam HTTP/1.0\r\nx-sessioncookie: " + cookie +
+               "\r\nContent-Type: application/x-rtsp-tunnelled\r\nContent-Length: 32767\r\n\r\n";
+    };
+    // A tunnel that works: requests in base64 through the POST, answers and RTP on the GET.
+    raw_client tg(h.port()), tp(h.port());
+    REQUIRE(tg.send_raw(get));
+    auto r = tg.read_response();
+    REQUIRE(r);
+    CHECK((r->http && r->status == 200));
+    CHECK(r->header("Content-Type") == "application/x-rtsp-tunnelled");
+    REQUIRE(tp.send_raw(post("abc123")));
+    REQUIRE(tp.send_raw(rtsp::test::base64(tp.make("SETUP", h.url("/cam/track1"),
+                                                   "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n"))));
+    r = tg.read_response();
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    const std::string id = r->session_id();
+    REQUIRE(tp.send_raw(rtsp::test::base64(tp.make("PLAY", h.url("/cam"), "Session: " + id + "\r\n"))));
+    r = tg.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    REQUIRE(obs.wait_frames(5));
+    const auto tunnelled = h.snap().session(std::stoull(id, nullptr, 16));
+    REQUIRE(tunnelled);
+    CHECK(tunnelled->playing);
+    CHECK(tunnelled->frames_sent > 0);
+
+    // GET then POST on one connection: refused with 400, closed.
+    raw_client same(h.port());
+    REQUIRE(same.send_raw(get.substr(0, get.find("abc123")) + "same1\r\n\r\n" + post("same1")));
+    r = same.read_response();
+    REQUIRE(r);
+    CHECK((r->http && r->status == 400));
+    CHECK(same.wait_closed());
+    // A POST whose cookie no GET holds: 404, closed.
+    raw_client unknown(h.port());
+    REQUIRE(unknown.send_raw(post("unknown") + "T1BU"));
+    r = unknown.read_response();
+    REQUIRE(r);
+    CHECK((r->http && r->status == 404));
+    CHECK(unknown.wait_closed());
+    // A second GET with a cookie in use: 400, closed; the first tunnel is not touched.
+    raw_client twice(h.port());
+    REQUIRE(twice.send_raw(get));
+    r = twice.read_response();
+    REQUIRE(r);
+    CHECK((r->http && r->status == 400));
+    CHECK(twice.wait_closed());
+    REQUIRE(tp.send_raw(rtsp::test::base64(tp.make("GET_PARAMETER", h.url("/cam"), "Session: " + id + "\r\n"))));
+    r = tg.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    // Invalid base64 on a second tunnel's POST: both its halves close.
+    raw_client bg(h.port()), bp(h.port());
+    REQUIRE(bg.send_raw(get.substr(0, get.find("abc123")) + "bad64\r\n\r\n"));
+    r = bg.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    REQUIRE(bp.send_raw(post("bad64") + "!!!notb64!!!"));
+    CHECK(bp.wait_closed());
+    CHECK(bg.wait_closed());
+
+    // The good tunnel's session and the observer's are the only ones, and both still play.
+    REQUIRE(obs.wait_frames(5));
+    CHECK(h.snap().sessions.size() == 2);
+    REQUIRE(tp.send_raw(rtsp::test::base64(tp.make("TEARDOWN", h.url("/cam"), "Session: " + id + "\r\n"))));
+    r = tg.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 200);
     check_observer_lost_nothing(h, obs);
 }
 

@@ -311,6 +311,7 @@ struct udp_pair {
 
 struct response {
     int status = 0;
+    bool http = false;  ///< "HTTP/1.0 ..." rather than "RTSP/1.0 ..."
     std::string head;  ///< status line and headers, without the blank line
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
@@ -342,8 +343,9 @@ inline std::size_t parse_response(const std::string& buf, response& r) {
     r.head = buf.substr(0, end);
     std::size_t pos = r.head.find("\r\n");
     const std::string status_line = r.head.substr(0, pos);
-    if (status_line.rfind("RTSP/1.0 ", 0) == 0) r.status = std::atoi(status_line.c_str() + 9);
-    else r.status = -1;  // not an RTSP response at all
+    r.http = status_line.rfind("HTTP/1.0 ", 0) == 0;  // an answer to a tunnel's GET or POST
+    if (status_line.rfind("RTSP/1.0 ", 0) == 0 || r.http) r.status = std::atoi(status_line.c_str() + 9);
+    else r.status = -1;  // not an RTSP (or HTTP) response at all
     while (pos != std::string::npos) {
         const std::size_t next = r.head.find("\r\n", pos + 2);
         std::string line = r.head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);

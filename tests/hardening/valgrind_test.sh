@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The interop flow under valgrind memcheck: rtsp_hardening_server (the real server, ready JPEGs
 # and TurboJPEG-encoded images) runs under `valgrind --error-exitcode=1 --leak-check=full`
-# while ffprobe plays it over UDP and over TCP and a few raw clients send bad requests and
-# vanish. The test passes when every client got its frames, and valgrind reports no error and
+# while ffprobe plays it over UDP, over TCP and through an HTTP tunnel, and a few raw clients
+# send bad requests and vanish. The test passes when every client got its frames, and valgrind reports no error and
 # no leak after a clean SIGTERM shutdown. Bounded: about 40 s on 2 cores.
 # usage: valgrind_test.sh HARDENING_SERVER
 set -euo pipefail
@@ -55,7 +55,7 @@ done
 URL="rtsp://127.0.0.1:$port/cam"
 echo "server under valgrind on $URL"
 
-for proto in udp tcp; do
+for proto in udp tcp http; do
     out=$WORK/ffprobe-$proto.log
     status=0
     timeout -k 5 60 ffprobe -v error -rtsp_transport $proto -timeout 10000000 \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# FFmpeg's RTSP client (ffprobe) against rtsp-serve over UDP and over TCP: the stream must
-# probe as mjpeg at the served size, and -count_frames over 3 s of stream time
+# FFmpeg's RTSP client (ffprobe) against rtsp-serve over UDP, over TCP and tunnelled through
+# HTTP (-rtsp_transport http: a GET and a POST to the RTSP port, which the server must report):
+# the stream must probe as mjpeg at the served size, and -count_frames over 3 s of stream time
 # (-read_intervals %+3) must decode at least 80 of the 90 frames served at 30 fps.
 # usage: ffprobe_test.sh RTSP_SERVE FRAME_TOOL
 set -euo pipefail
@@ -12,7 +13,7 @@ require_tools ffprobe
 W=352 H=288 FPS=30 SECONDS_READ=3 MIN_FRAMES=80
 start_server --path /live/cam --size ${W}x$H --fps $FPS --quality 80
 
-for proto in udp tcp; do
+for proto in udp tcp http; do
     out=$WORK/ffprobe-$proto.log
     status=0
     # -timeout: the demuxer's socket timeout (us), so a stalled stream ends with an error.
@@ -36,6 +37,10 @@ for proto in udp tcp; do
     if ((frames < MIN_FRAMES)); then
         show "$out"
         fail "ffprobe ($proto): decoded $frames frames in ${SECONDS_READ} s of stream, expected >= $MIN_FRAMES"
+    fi
+    if [[ $proto == http ]] && ! grep -q ", HTTP, path /live/cam" "$SERVER_LOG"; then
+        show "$SERVER_LOG"
+        fail "ffprobe (http): rtsp-serve did not report a session through an HTTP tunnel"
     fi
     log "ok: ffprobe -rtsp_transport $proto: $codec ${width}x$height, $frames frames decoded in ${SECONDS_READ} s of stream"
 done
