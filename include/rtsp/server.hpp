@@ -692,9 +692,12 @@ private:
             const std::string_view text(c.rx.data(), c.rx_len);
             auto req = [&] {
                 if constexpr (Config::http_tunnel) {
-                    // A tunnel's POST declares a body that is really the request stream to come.
-                    if (tunnels_open(c) && detail::equals(protocol::detail::slice(text, 0, 5), "POST "))
-                        return protocol::parse_request_head<Config::max_headers>(text, lim);
+                    // A tunnel's POST declares a body that is really the request stream to come;
+                    // an RTSP POST (501) keeps its body, which is not a request.
+                    if (tunnels_open(c) && detail::equals(protocol::detail::slice(text, 0, 5), "POST ")) {
+                        auto head = protocol::parse_request_head<Config::max_headers>(text, lim);
+                        if (head && is_http_get_or_post(*head)) return head;
+                    }
                 }
                 return protocol::parse_request<Config::max_headers>(text, lim);
             }();
@@ -1413,10 +1416,11 @@ private:
         for (std::size_t ci = 0; ci < Config::max_connections; ++ci) {
             connection& c = conns_[ci];
             if (!c.used) continue;
-            // A tunnel's POST holds base64 only while its GET's buffer is full: the GET's own
-            // deadline covers the request.
+            // Not for a tunnel's POST (its base64 waits only while its GET's buffer is full, and
+            // the GET's own deadline covers the request), nor for a connection already closing
+            // after an error answer (what it sent since is ignored, not answered again).
             if (c.rx_len > 0 && now > c.request_started_us + Config::request_deadline_ms * 1000ull &&
-                resp_owner_ == no_slot && !is_tunnel_post(c)) {
+                resp_owner_ == no_slot && !is_tunnel_post(c) && !c.close_after_flush) {
                 // Slowloris: a request that never completes gets 408 and the connection closes.
                 answer_and_close(ci, 408, now);
                 continue;

@@ -94,3 +94,43 @@ TEST_CASE("regression: PLAY or PAUSE whose reply cannot be sent never calls back
     CHECK(h.events.back().rfind("teardown ", 0) == 0);  // nothing after the teardown
     CHECK(h.server.session_count() == 0);
 }
+
+// Found by fuzz_server: an unframeable request gets its answer with "Connection: close"; while
+// that answer waited behind a client reading slowly, the client sent more bytes, and after
+// request_deadline_ms the reaper answered those with a 408: a second response after the one
+// that said the connection closes. Same for the HTTP 400 a browser's GET gets.
+TEST_CASE("regression: a connection closing after an error answer gets no 408 for later bytes") {
+    const std::string first = GENERATE(std::string("BAD\r\n\r\n"), std::string("GET /cam HTTP/1.0\r\n\r\n"));
+    harness h;
+    const int c = h.world.connect();
+    h.world.conns[c].send_budget = 0;  // the client does not read yet
+    h.world.write(c, first);
+    h.step(1);
+    h.world.write(c, "OPTIONS * RTSP/1.0\r\n");  // more bytes meanwhile
+    h.step(1);
+    for (int second = 0; second < 12; ++second) {  // past request_deadline_ms, reading a byte a
+        h.now += 1'000'000;                         // second: slow, never stalled
+        h.world.conns[c].send_budget = 1;
+        h.step(1);
+    }
+    h.world.conns[c].send_budget = static_cast<std::size_t>(-1);
+    h.step(2);
+    const std::string out = h.world.read(c);
+    CHECK(out.find(" 400 Bad Request\r\n") != std::string::npos);
+    CHECK(out.find("408") == std::string::npos);
+    CHECK_FALSE(h.world.conns[c].open);
+}
+
+// Found by fuzz_server: with tunnels on, any request starting "POST " was parsed head-only (a
+// tunnel's POST has no real body), so an RTSP POST's body was then run as the next request.
+TEST_CASE("regression: an RTSP POST's body is skipped with it, not run as a request") {
+    harness h;
+    const std::string body = "OPTIONS * RTSP/1.0\r\nCSeq: 99\r\n\r\n";
+    const int c = h.world.connect();
+    h.world.write(c, "POST rtsp://127.0.0.1:8554/cam RTSP/1.0\r\nCSeq: 1\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body);
+    h.step(3);
+    const std::string out = h.world.read(c);
+    CHECK(out.rfind("RTSP/1.0 501 Not Implemented\r\nCSeq: 1\r\n", 0) == 0);
+    CHECK(out.find("CSeq: 99") == std::string::npos);
+}
