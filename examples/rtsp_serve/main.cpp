@@ -311,7 +311,7 @@ int main(int argc, char** argv) {
         std::string a = "?";
         server.for_each_session([&](const rtsp::session_info& s) {
             if (s.id == id)
-                a = format_peer(s.peer) + (s.http_tunnel ? " (HTTP tunnel)" : s.tcp ? " (TCP)" : " (UDP)");
+                a = format_peer(s.peer) + (!s.tcp ? " (UDP)" : s.http_tunnel ? " (HTTP tunnel)" : " (TCP)");
         });
         return a;
     };

@@ -33,7 +33,7 @@ struct client_sample {
     std::string address;            ///< "192.0.2.7:50312" or "[2001:db8::1]:50312"
     std::string path;               ///< the stream path it set up
     bool tcp = false;               ///< RTP interleaved on the RTSP connection (else UDP)
-    bool http_tunnel = false;       ///< ... of an RTSP-over-HTTP tunnel
+    bool http_tunnel = false;       ///< set up through an RTSP-over-HTTP tunnel
     bool playing = false;
     std::uint64_t frames_sent = 0, frames_dropped = 0, bytes_sent = 0;
 };
@@ -194,7 +194,7 @@ private:
         return b;
     }
     static std::string transport(const client_sample& c) {
-        return c.http_tunnel ? "HTTP" : c.tcp ? "TCP" : "UDP";
+        return !c.tcp ? "UDP" : c.http_tunnel ? "HTTP" : "TCP";  // media: UDP even when tunnelled
     }
 
     static std::string line_for(const tracked& t) {

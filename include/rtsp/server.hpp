@@ -98,7 +98,8 @@ struct session_info {
     std::string_view path;
     net::address peer{};        ///< client address; for UDP with the client's RTP port
     bool tcp = false;           ///< RTP interleaved on the RTSP connection
-    bool http_tunnel = false;   ///< that connection is an RTSP-over-HTTP tunnel (tcp is true)
+    bool http_tunnel = false;   ///< set up through an RTSP-over-HTTP tunnel (RTP in it when tcp,
+                                ///< else over UDP: control tunnelled, media not)
     bool playing = false;
     std::uint64_t frames_sent = 0;
     std::uint64_t frames_dropped = 0;   ///< whole frames not delivered (slow reader, send failure)
@@ -694,7 +695,9 @@ private:
                 if constexpr (Config::http_tunnel) {
                     // A tunnel's POST declares a body that is really the request stream to come;
                     // an RTSP POST (501) keeps its body, which is not a request.
-                    if (tunnels_open(c) && detail::equals(protocol::detail::slice(text, 0, 5), "POST ")) {
+                    std::size_t at = 0;  // past the blank lines the parser skips too
+                    while (at < text.size() && (text[at] == '\r' || text[at] == '\n')) ++at;
+                    if (tunnels_open(c) && detail::equals(protocol::detail::slice(text, at, 5), "POST ")) {
                         auto head = protocol::parse_request_head<Config::max_headers>(text, lim);
                         if (head && is_http_get_or_post(*head)) return head;
                     }

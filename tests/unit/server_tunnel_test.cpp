@@ -336,3 +336,18 @@ TEST_CASE("tunnel: off by option, an HTTP request gets 501 like any unknown meth
     REQUIRE(v.responses.size() == 1);
     CHECK(v.responses[0].status == 501);
 }
+
+TEST_CASE("tunnel: a POST after the blank lines a client may send first is still a tunnel POST",
+          "[server][tunnel]") {
+    harness h;
+    const int g = h.open_get("blank");
+    const int p = h.open_post("blank");
+    (void)p;
+    const int p2 = h.world.connect();
+    h.world.write(p2, "\r\n\r\n" + post_head("blank") + base64(req("OPTIONS", 8)));
+    h.step();
+    auto v = parse_rtsp_output(h.world.read(g));
+    REQUIRE(v.responses.size() == 1);
+    CHECK(v.responses[0].get("cseq") == "8");
+    CHECK(h.world.read(p2).empty());
+}
