@@ -7,6 +7,7 @@
 # restart intervals, and the kinds RFC 2435 refuses), and for the server whole client sessions
 # written in server_fuzz.cpp's operation format. Each seed is named after its content's hash.
 #   python3 tests/fuzz/make_seeds.py            (needs cjpeg on PATH for the JPEG seeds)
+import base64
 import hashlib
 import os
 import shutil
@@ -133,10 +134,45 @@ def jpeg_seeds():
                 write("jpeg_converter", b"\x5a" + r.stdout)  # quality byte (90), then the JPEG
 
 
+def b64(text):
+    return base64.b64encode(text.encode("latin-1")).decode("ascii")
+
+
+def tunnel_seeds():
+    # http_tunnel_fuzz.cpp: a schedule byte, a shape byte (low nibble: largest piece, high:
+    # largest output buffer), then the text.
+    reqs = requests()
+    get = ("GET /cam HTTP/1.0\r\nUser-Agent: VLC media player (LIVE555 Streaming Media v2016.11.28)\r\n"
+           "x-sessioncookie: 9d0b5f3a2c1e4d68\r\nAccept: application/x-rtsp-tunnelled\r\n"
+           "Pragma: no-cache\r\nCache-Control: no-cache\r\n\r\n")
+    post = ("POST /cam HTTP/1.0\r\nUser-Agent: VLC media player (LIVE555 Streaming Media v2016.11.28)\r\n"
+            "x-sessioncookie: 9d0b5f3a2c1e4d68\r\nContent-Type: application/x-rtsp-tunnelled\r\n"
+            "Pragma: no-cache\r\nCache-Control: no-cache\r\nContent-Length: 32767\r\n"
+            "Expires: Sun, 9 Jan 1972 00:00:00 GMT\r\n\r\n")
+    gst_get = "GET /cam HTTP/1.1\r\nx-sessioncookie: ZkmVZeQpGxoOsxfWcyNbqhw\r\nAccept: application/x-rtsp-tunnelled\r\n\r\n"
+    ffmpeg_post = ("POST /cam HTTP/1.0\r\nx-sessioncookie: 1a2b3c4d5e6f7a8b\r\n"
+                   "Content-Type: application/x-rtsp-tunnelled\r\nPragma: no-cache\r\n"
+                   "Cache-Control: no-cache\r\nContent-Length: 32767\r\n\r\n")
+    body = "".join(b64(r) for r in reqs[:4])  # FFmpeg's first requests, each its own block
+    yield b"\x00\x00" + body.encode()
+    yield b"\x37\xA9" + body.encode()
+    yield b"\x05\x3F" + (ffmpeg_post + body).encode()
+    yield b"\x11\x00" + (post + b64(reqs[8]) + b64(reqs[9])).encode()
+    yield b"\x00\x00" + get.encode()
+    yield b"\x00\x00" + gst_get.encode()
+    wrapped = b64(reqs[2] + reqs[3])
+    yield b"\x2A\x52" + "\r\n".join(wrapped[i:i + 76] for i in range(0, len(wrapped), 76)).encode()
+    for edge in ["QQ==", "QUI=", "QUJD", "QQ", "QQ=", "QQ= =", "Q Q\t=\r\n=", "QQ=Q", "Q=", "=", "QUJD=",
+                 "QQ===", "QUJDRA==\r\nRQ==", "QUJ!", "QUJD-_"]:
+        yield b"\x09\x0F" + edge.encode()
+
+
 def server_seeds():
     # server_fuzz.cpp operations: 0 connect(peer) 1 raw(conn, str8) 2 request(conn, m, u, s, t,
     # extra) 3 poll(n) 4 advance(k) 5 close(conn, how) 6 budget(conn, b) 7 rtcp(who, kind)
     # 8 interleaved(conn, ch, kind) 9 dgram budget(b) 10 source(mode..) 11 shutdown
+    # 12 tunnel GET(conn, form, ck) 13 tunnel POST(conn, form, ck [, request])
+    # 14 tunnelled request(conn, how, cut, m, u, s, t, extra) 15 base64 of raw(conn, form, str8)
     OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER = range(7)
     URL_BASE, URL_TRACK = 0, 1
     # Transport byte t picks transports[t % 11]; 0 means no Transport header, so 11 is FFmpeg's.
@@ -182,10 +218,55 @@ def server_seeds():
     yield (bytes([0x01]) + bytes([0, 0] * 6) + req(0, SETUP, URL_TRACK, 0, TCP01)
            + req(0, SETUP, 3, 0, 5) + req(0, SETUP, 4, 0, 5) + bytes([3, 2]))
 
+    # RTSP over HTTP. form: 0 HTTP/1.0, 1 HTTP/1.1, 4 QuickTime/VLC headers, 0x40 the POST's
+    # first request in its write; ck: cookie index (0 FFmpeg, 1 GStreamer, 2 QuickTime, 3 "x").
+    def get(conn, form=0, ck=0):
+        return bytes([12, conn, form, ck])
+
+    def post(conn, form=0, ck=0):
+        return bytes([13, conn, form, ck])
+
+    def treq(conn, m, u, s=0, t=0, extra=0, how=0, cut=0):  # how: 0 one block, 1 wrapped,
+        return bytes([14, conn, how, cut, m, u, s, t, extra])  # 2 block per line, 3 split
+
+    def tunnelled(post_conn, transport, how=0):  # a whole session through the POST
+        return (treq(post_conn, OPTIONS, URL_BASE, how=how) + treq(post_conn, DESCRIBE, URL_BASE, how=how)
+                + treq(post_conn, SETUP, URL_TRACK, 0, transport, how=how)
+                + treq(post_conn, PLAY, URL_BASE, 1, how=how) + bytes([4, 1, 3, 2, 4, 1, 4, 2])
+                + treq(post_conn, GET_PARAMETER, URL_BASE, 1, how=how)
+                + treq(post_conn, TEARDOWN, URL_BASE, 1, how=how))
+    # VLC: GET, then POST, then the session's requests; RTP comes back '$'-framed on the GET.
+    yield bytes([0x00, 0, 0, 0, 0]) + get(0, 4) + post(1, 4) + tunnelled(1, TCP01)
+    # GStreamer (HTTP/1.1), requests line-wrapped; FFmpeg, its OPTIONS in the POST's write,
+    # the rest split across writes.
+    yield bytes([0x00, 0, 1, 0, 1]) + get(0, 1, 1) + post(1, 1, 1) + tunnelled(1, GST_BOTH, 1)
+    yield (bytes([0x00, 0, 0, 0, 0]) + get(0, 0, 0) + post(1, 0x40, 0) + bytes([OPTIONS, URL_BASE, 0, 0, 0])
+           + tunnelled(1, TCP01, 3))
+    # QuickTime: a new POST for each request, closed after it; one GET all along.
+    qt = bytes([0x00, 0, 2]) + get(0, 4, 2)
+    for k, (m, u, s, t) in enumerate([(DESCRIBE, URL_BASE, 0, 0), (SETUP, URL_TRACK, 0, TCP01),
+                                      (PLAY, URL_BASE, 1, 0)]):
+        qt += bytes([0, 2]) + post(k + 1, 4 | 0x40, 2) + bytes([m, u, s, t, 0, 3, 2, 5, k + 1, 0, 3, 1])
+    yield qt + bytes([4, 1, 4, 1, 5, 0, 0, 3, 2])  # then the GET goes: its session ends
+    # Refusals: POST without a GET (404), a GET whose cookie is taken, a GET on an RTSP
+    # connection, no cookie, two cookies; then a second POST replaces the first; invalid
+    # base64 closes both halves; a new tunnel; data on its GET closes it.
+    yield (bytes([0x00]) + bytes([0, 0, 0, 1] * 4) + post(0) + get(1) + get(2)
+           + req(3, OPTIONS, URL_BASE) + get(3, 0, 1) + get(4, 0, 3 | 4) + get(5, 1, 2 | 8)
+           + post(6) + post(7) + treq(7, OPTIONS, URL_BASE) + bytes([15, 7, 3, 4]) + b"RTSP" + bytes([3, 2])
+           + bytes([0, 0, 0, 0]) + get(8, 0, 3) + post(9, 0x40, 3) + bytes([DESCRIBE, URL_BASE, 0, 0, 0])
+           + bytes([1, 8, 2]) + b"\r\n" + bytes([3, 2]))
+    # Tunnels refused (0x80 without authentication): HTTP is answered in RTSP.
+    yield bytes([0x80, 0, 0, 0, 0]) + get(0, 0, 0) + post(1, 0, 0) + treq(1, OPTIONS, URL_BASE)
+    # WINC1500-like network with authentication (and tunnels) on: the tunnel asks for Digest.
+    yield (bytes([0xC1, 0, 0, 0, 0]) + get(0, 0, 3) + post(1, 0, 3) + treq(1, DESCRIBE, URL_BASE)
+           + treq(1, DESCRIBE, URL_BASE, extra=0x40) + treq(1, SETUP | (1 << 4), URL_TRACK, 0, TCP01, 0x40)
+           + treq(1, PLAY, URL_BASE, 1, extra=0x40) + bytes([4, 1, 3, 2]))
+
 
 def main():
     for sub in ("request_parser", "transport", "url", "session_header", "rtcp", "jpeg", "jpeg_converter", "sdp",
-                "server", "auth"):
+                "http_tunnel", "server", "auth"):
         shutil.rmtree(os.path.join(CORPUS, sub), ignore_errors=True)
     for r in requests():
         write("request_parser", r)
@@ -216,6 +297,8 @@ def main():
               'Digest username="a\\\"b", realm="r", nonce="n", uri="/", response="x"',  # quoted-pair
               "Basic YWRtaW46c2VjcmV0", "Basic dTpw", "Negotiate abc"]:
         write("auth", a)
+    for t in tunnel_seeds():
+        write("http_tunnel", t)
     for i, s in enumerate(server_seeds()):
         write("server", s)
 

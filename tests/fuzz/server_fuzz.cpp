@@ -4,21 +4,35 @@
 //
 // The input is a little program for a crowd of clients. The first byte picks the server build
 // (default_config over a byte-stream network, or embedded_config over a network that takes
-// each stream send whole or not at all, up to 1400 bytes, like the WINC1500) and options; then
+// each stream send whole or not at all, up to 1400 bytes, like the WINC1500; with
+// authentication on, embedded_config gets logging and HTTP tunnels back too) and options; then
 // each operation is one byte followed by its arguments, read front to back:
 //   0 connect          1 raw bytes on a connection     2 a request built from pieces
 //   3 poll             4 advance the clock, poll       5 peer closes / resets a connection
 //   6 throttle reads   7 RTCP datagram to the server   8 '$' interleaved frame
 //   9 UDP send budget 10 change what the frame source returns  11 shutdown()
+//  12 HTTP tunnel GET 13 HTTP tunnel POST              14 a built request, base64, tunnelled
+//  15 base64 of raw bytes, or invalid base64, on a connection
 // Requests are assembled from real pieces (methods, URLs, Transport forms of FFmpeg, GStreamer
 // and VLC, Session ids the server handed out, Digest answers to the server's last challenge
 // computed by the harness) or raw input, so the fuzzer reaches PLAY, streaming, slow readers,
-// authentication and teardown, not only the request parser's error paths.
+// authentication and teardown, not only the request parser's error paths. RTSP over HTTP
+// (rtsp/protocol/http_tunnel.hpp): GET and POST heads as QuickTime, VLC, FFmpeg and GStreamer
+// send them, with an x-sessioncookie from a small set (or none, two, or a bad one), and the
+// same built requests base64-encoded as a tunnel's POST body (one padded block per request,
+// line-wrapped, in several blocks, or split across writes).
 //
 // After every operation it checks what the server promises whatever the clients do:
 //  - each connection's output is a sequence of well-formed RTSP responses (status line,
 //    headers, CSeq, Content-Length body) and '$' frames holding one RTP (v2, PT 26) or RTCP
-//    (our own parser accepts it) packet of at most the MTU;
+//    (our own parser accepts it) packet of at most the MTU; it may begin with one HTTP 200
+//    (a tunnel's GET: application/x-rtsp-tunnelled, no Content-Length) and may end with one
+//    HTTP error (Connection: close, a text/plain body); no response follows one that says
+//    "Connection: close" (RTSP or HTTP);
+//  - a tunnel's POST (its first bytes a POST head) gets nothing, or one HTTP error (or the
+//    503 of a full connection table); while it is open and silent, a GET with its cookie is
+//    open too (closing the GET closes its POST);
+//  - data sent on a tunnel's GET (one that answered 200) closes it at the next poll;
 //  - on the WINC1500-like network no stream send exceeds 1400 bytes;
 //  - UDP datagrams fit the MTU, are RTP or valid RTCP, and go only to hosts that connected
 //    (never to a `destination=` elsewhere);
@@ -36,6 +50,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <rtsp/protocol/auth.hpp>
@@ -43,6 +58,7 @@
 #include <rtsp/rtp/rtcp.hpp>
 #include <rtsp/server.hpp>
 
+#include "base64.hpp"
 #include "fake_network.hpp"
 #include "fuzz_check.hpp"
 #include "jpeg_codec.hpp"
@@ -130,6 +146,10 @@ constexpr std::string_view transports[] = {
     "RTP/AVP;unicast;client_port=0-1",
     "RTP/AVP/TCP;unicast;interleaved=254-255",
 };
+// x-sessioncookie values as FFmpeg (16 hex digits), GStreamer (letters), QuickTime (22 base64
+// characters) and a minimal client send them.
+constexpr std::string_view cookies[] = {"9d0b5f3a2c1e4d68", "ZkmVZeQpGxoOsxfWcyNbqhw",
+                                        "QTSxrVBjS1KM9A3iAM0hUw", "x"};
 const net::address peers[] = {
     net::address::v4(127, 0, 0, 1, 40000), net::address::v4(127, 0, 0, 2, 40001),
     net::address::v4(192, 168, 1, 9, 40002), net::address::v4(127, 0, 0, 1, 40003)};
@@ -143,6 +163,8 @@ std::string receiver_report(std::uint32_t ssrc) {
     s += std::string{'\x01', '\x03', 'a', 'b', 'c', '\x00', '\x00', '\x00'};
     return s;
 }
+
+using test::base64;  // as tunnelling clients encode each request
 
 std::vector<std::byte> to_bytes(std::string_view s) {
     std::vector<std::byte> v(s.size());
@@ -182,13 +204,33 @@ struct harness {
     bool credentials_sent = false;         // a request carried credentials the harness computed
     std::string last_nonce;                // from the last WWW-Authenticate: Digest challenge
     bool last_request_clean = false;
+    // RTSP over HTTP. What the harness wrote first on a connection says what it may receive.
+    enum class kind : std::uint8_t { none, rtsp, get, post, other };
+    struct tunnel_view {
+        kind first = kind::none;
+        bool strict_post = false;    // first bytes: "POST ... HTTP/1.x" with tunnels on
+        bool throttled = false;      // its reads were throttled: answers may sit in the server
+        std::string cookie;          // of its first GET or POST head
+        bool began = false;          // a response or frame was seen on it
+        int http = 0;                // status of the HTTP response seen, 0: none
+        bool ended = false;          // a response said "Connection: close": none may follow
+    };
+    std::vector<tunnel_view> tun;
+    bool tunnel_on = false;          // Config::http_tunnel and allow_http_tunnel
+    bool tunnel_unsure = false;      // bytes other than clean requests reached a POST: a GET may
+                                     // answer something without CSeq
+    // Whole-packet adapter: a refused response parks in the server and holds up every
+    // connection's requests, so a POST head may be received and not yet looked at.
+    static constexpr bool whole_sends = std::is_same_v<Net, checked_packet_network>;
     int source_mode = 0;
     std::vector<std::byte> mutated;        // source_mode 3: a damaged JPEG from the input
     std::vector<std::byte> current;        // what the source returned last (alive until next call)
     server_t server;
 
     explicit harness(server_options o)
-        : auth_on(!o.username.empty()), server(o, Net(&world), test::manual_clock{&now}) {
+        : auth_on(!o.username.empty()),
+          tunnel_on(Config::http_tunnel && o.allow_http_tunnel),
+          server(o, Net(&world), test::manual_clock{&now}) {
         server.register_setup_cb([this](std::string_view, std::uint64_t id) {
             if (trace) std::fprintf(stderr, "  setup %016llX\n", static_cast<unsigned long long>(id));
             // Without the password nobody gets a session (MD5 is beyond the fuzzer's reach).
@@ -230,7 +272,58 @@ struct harness {
     }
 
     void poll(int n = 1) {
-        for (int i = 0; i < n; ++i) FUZZ_CHECK(server.poll(0).has_value());
+        for (int i = 0; i < n; ++i) {
+            // Bytes waiting on a tunnel's GET (it answered 200): this poll reads them and closes it.
+            std::vector<std::size_t> fed;
+            for (std::size_t c = 0; c < tun.size(); ++c)
+                if (tun[c].http == 200 && world.conns[c].open && !world.conns[c].to_server.empty()) fed.push_back(c);
+            FUZZ_CHECK(server.poll(0).has_value());
+            for (std::size_t c : fed) FUZZ_CHECK(!world.conns[c].open);
+        }
+    }
+
+    void track() {
+        pending.resize(world.conns.size());
+        unsure_cseq.resize(world.conns.size());
+        tun.resize(world.conns.size());
+    }
+
+    /// Notes a write on c: the first one says what c is. Bytes other than whole clean requests,
+    /// base64-encoded, on what may be a tunnel's POST may reach a GET as anything.
+    void wrote(int c, kind k, bool clean_for_tunnel) {
+        track();
+        tunnel_view& t = tun[c];
+        if (t.first == kind::none) t.first = k;
+        if (!clean_for_tunnel && (t.first == kind::post || t.first == kind::other)) tunnel_unsure = true;
+    }
+
+    /// A tunnel's GET or POST head as VLC/QuickTime (form 4: their extra headers), FFmpeg and
+    /// GStreamer send it, or a flawed one: HTTP/2.0 or an RTSP version (form 2), a lower-case
+    /// method (3); no x-sessioncookie, two, or one too long or not visible (ck bits 2-4).
+    std::string tunnel_head(bool post, std::uint8_t form, std::uint8_t ck, std::string& cookie) {
+        cookie = std::string(cookies[ck & 3]);
+        std::string t = (form & 3) == 3 ? (post ? "post" : "get") : (post ? "POST" : "GET");
+        t += (form & 0x80) != 0 ? " / " : " /cam ";
+        t += (form & 3) == 1 ? "HTTP/1.1" : (form & 3) == 2 ? (post ? "RTSP/1.0" : "HTTP/2.0") : "HTTP/1.0";
+        t += "\r\n";
+        if ((form & 4) != 0) {
+            t += post ? "Content-Type: application/x-rtsp-tunnelled\r\nPragma: no-cache\r\n"
+                        "Cache-Control: no-cache\r\nExpires: Sun, 9 Jan 1972 00:00:00 GMT\r\n"
+                      : "Accept: application/x-rtsp-tunnelled\r\nPragma: no-cache\r\nCache-Control: no-cache\r\n";
+            t += "User-Agent: QTS (qtver=4.1;cpu=PPC;os=Mac 10.2.3)\r\n";
+        }
+        switch ((ck >> 2) & 3) {
+        case 0: t += "x-sessioncookie: " + cookie + "\r\n"; break;
+        case 1: break;
+        case 2: t += "x-sessioncookie: " + cookie + "\r\nX-SessionCookie: " + cookie + "\r\n"; break;
+        default:
+            cookie = (ck & 0x10) != 0 ? std::string(65, 'c') : "a b";
+            t += "x-sessioncookie: " + cookie + "\r\n";
+        }
+        // The POST's body never ends: 32767 is a convention, not a length. (ck 0x20: none.)
+        if (post && (ck & 0x20) == 0) t += "Content-Length: 32767\r\n";
+        if (!post && (ck & 0x20) != 0) t += "Content-Length: 0\r\n";
+        return t + "\r\n";
     }
 
     int pick_conn(reader& in) const {
@@ -301,12 +394,12 @@ struct harness {
 
     /// Parses the complete messages in each connection's new output; keeps an unfinished tail.
     void check_output() {
-        pending.resize(world.conns.size());
-        unsure_cseq.resize(world.conns.size());
+        track();
         for (std::size_t c = 0; c < world.conns.size(); ++c) {
             std::string& buf = pending[c];
+            tunnel_view& t = tun[c];
             buf += world.read(static_cast<int>(c));
-            std::size_t i = 0;
+            std::size_t i = 0, frames = 0;
             while (i < buf.size()) {
                 if (buf[i] == '$') {
                     if (buf.size() - i < 4) break;
@@ -315,22 +408,28 @@ struct harness {
                     if (buf.size() - i - 4 < len) break;
                     const auto* b = reinterpret_cast<const std::byte*>(buf.data() + i + 4);
                     check_media_packet(std::span<const std::byte>(b, len), frame_mtu);
+                    FUZZ_CHECK(!t.strict_post);  // a tunnel's POST carries nothing out
+                    t.began = true;
+                    ++frames;
                     i += 4 + len;
                     continue;
                 }
-                FUZZ_CHECK(buf[i] == 'R');  // nothing but responses and '$' frames
+                // Nothing but responses and '$' frames (and a tunnel's HTTP answers).
+                FUZZ_CHECK(buf[i] == 'R' || (buf[i] == 'H' && tunnel_on));
                 const auto end = buf.find("\r\n\r\n", i);
                 if (end == std::string::npos) {
                     FUZZ_CHECK(buf.size() - i < 4096);  // a response head is never this long
                     break;
                 }
                 const std::string_view head(buf.data() + i, end - i);
-                FUZZ_CHECK(head.substr(0, 9) == "RTSP/1.0 " && head.size() >= 12);
+                const bool http = buf[i] == 'H';
+                FUZZ_CHECK(head.substr(0, 9) == (http ? "HTTP/1.0 " : "RTSP/1.0 ") && head.size() >= 12);
                 const int status = (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0');
                 FUZZ_CHECK(status >= 200 && status <= 599);
                 FUZZ_CHECK(head.size() == 12 || head[12] == ' ' || head[12] == '\r');
                 std::size_t body = 0;
-                bool cseq = false;
+                bool cseq = false, has_length = false, close = false;
+                std::string_view content_type;
                 for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos;) {
                     const auto next = head.find("\r\n", pos + 2);
                     const auto line = head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
@@ -345,7 +444,10 @@ struct harness {
                         const auto n = detail::parse_unsigned<std::uint32_t>(value);
                         FUZZ_CHECK(n.has_value());
                         body = *n;
+                        has_length = true;
                     }
+                    if (detail::iequals(name, "Content-Type")) content_type = value;
+                    if (detail::iequals(name, "Connection")) close = detail::iequals(value, "close");
                     if (detail::iequals(name, "WWW-Authenticate") && value.substr(0, 7) == "Digest ") {
                         const auto at = value.find("nonce=\"");
                         FUZZ_CHECK(at != std::string_view::npos);
@@ -362,13 +464,33 @@ struct harness {
                     }
                     pos = next;
                 }
-                if (!cseq && !unsure_cseq[c]) std::fprintf(stderr, "response without CSeq:\n%.*s\n", static_cast<int>(head.size()), head.data());
-                FUZZ_CHECK(cseq || unsure_cseq[c]);  // echoed whenever the request had one
-                if (buf.size() - (end + 4) < body) break;
+                if (buf.size() - (end + 4) < body) break;  // the rest of its body comes later
+                FUZZ_CHECK(!t.ended);  // the last answer said the connection closes
+                t.ended = close;
+                if (http) {
+                    if (status == 200) {
+                        // A tunnel's GET: the first thing on its connection, a reply that never ends.
+                        FUZZ_CHECK(!t.began);
+                        FUZZ_CHECK(content_type == "application/x-rtsp-tunnelled" && !has_length);
+                    } else {
+                        FUZZ_CHECK(status >= 400 && close && content_type == "text/plain" && body > 0);
+                    }
+                    t.http = status;
+                } else {
+                    // Echoed whenever the request had one (a tunnel's GET answers what its POST carried).
+                    const bool unsure = unsure_cseq[c] || (t.http == 200 && tunnel_unsure);
+                    if (!cseq && !unsure) std::fprintf(stderr, "response without CSeq:\n%.*s\n", static_cast<int>(head.size()), head.data());
+                    FUZZ_CHECK(cseq || unsure);
+                }
+                // A POST gets nothing, or is refused: in HTTP, or before its head is read (table full, 408).
+                if (t.strict_post) FUZZ_CHECK(!t.began && (http ? status != 200 : (status == 503 || status == 408)));
+                t.began = true;
+                if (trace) std::fprintf(stderr, "  conn %zu -> %.*s\n", c, static_cast<int>(head.find('\r')), head.data());
                 FUZZ_CHECK(body <= 4096);
                 i = end + 4 + body;
             }
             buf.erase(0, i);
+            if (trace && frames > 0) std::fprintf(stderr, "  conn %zu -> %zu '$' frames\n", c, frames);
         }
         for (const auto& d : world.datagrams) {
             check_media_packet(d.bytes, frame_mtu);
@@ -378,6 +500,25 @@ struct harness {
             FUZZ_CHECK(d.to.port != 0);
         }
         world.datagrams.clear();
+    }
+
+    /// A tunnel's POST that was read and got no answer is paired: a GET with its cookie (or one
+    /// the harness did not build) is open. Closing the GET closes the POST.
+    void check_tunnels() {
+        if constexpr (!whole_sends) {
+            for (std::size_t c = 0; c < tun.size(); ++c) {
+                const tunnel_view& t = tun[c];
+                if (!t.strict_post || t.began || t.throttled || !pending[c].empty() || !world.conns[c].open ||
+                    !world.conns[c].to_server.empty())
+                    continue;
+                bool get = false;
+                for (std::size_t g = 0; g < tun.size(); ++g)
+                    get = get || (g != c && world.conns[g].open &&
+                                  ((tun[g].first == kind::get && tun[g].cookie == t.cookie) || tun[g].first == kind::other));
+                if (!get) std::fprintf(stderr, "tunnel POST on connection %zu open without its GET\n", c);
+                FUZZ_CHECK(get);
+            }
+        }
     }
 
     void check_sessions() {
@@ -395,7 +536,7 @@ struct harness {
     void run(reader& in) {
         int connects = 0;
         for (int op = 0; op < 512 && !in.done(); ++op) {
-            const int code = in.u8() % 12;
+            const int code = in.u8() % 16;
             if (trace) std::fprintf(stderr, "op %d (t=%llu)\n", code, static_cast<unsigned long long>(now));
             switch (code) {
             case 0: {  // connect
@@ -411,7 +552,7 @@ struct harness {
                 const std::string bytes = in.str8();
                 if (c >= 0) {
                     world.write(c, bytes);
-                    unsure_cseq.resize(world.conns.size());
+                    wrote(c, kind::other, false);
                     unsure_cseq[c] = true;
                 }
                 break;
@@ -422,7 +563,7 @@ struct harness {
                 if (trace) std::fprintf(stderr, "  conn %d <- %s\n", c, text.c_str());
                 if (c >= 0) {
                     world.write(c, text);
-                    unsure_cseq.resize(world.conns.size());
+                    wrote(c, kind::rtsp, false);
                     if (!last_request_clean) unsure_cseq[c] = true;
                 }
                 poll(2);
@@ -446,8 +587,11 @@ struct harness {
                 static constexpr std::size_t budgets[] = {0, 1, 13, 700, 1400, 5000};
                 const int c = pick_conn(in);
                 const std::uint8_t b = in.u8();
-                if (c >= 0)
+                if (c >= 0) {
                     world.conns[c].send_budget = b >= 0xF0 ? static_cast<std::size_t>(-1) : budgets[b % std::size(budgets)];
+                    track();
+                    tun[c].throttled = true;
+                }
                 break;
             }
             case 7: {  // an RTCP datagram: a report from a session's peer, or anything from anyone
@@ -471,7 +615,10 @@ struct harness {
                 std::string frame = {'$', static_cast<char>(ch), static_cast<char>(payload.size() >> 8),
                                      static_cast<char>(payload.size() & 0xFF)};
                 if ((kind & 2) != 0) frame[2] = static_cast<char>(0xFF);  // claims more than it sends
-                if (c >= 0) world.write(c, frame + payload);
+                if (c >= 0) {
+                    world.write(c, frame + payload);
+                    wrote(c, kind::other, false);
+                }
                 break;
             }
             case 9: {
@@ -496,8 +643,88 @@ struct harness {
                 server.shutdown();  // every session torn down, sockets closed; poll() restarts
                 FUZZ_CHECK(live.empty() && server.session_count() == 0);
                 break;
+            case 12:    // RTSP over HTTP: the GET half, whose reply carries the RTSP answers
+            case 13: {  // the POST half; form 0x40: its first request in the same write
+                const bool post = code == 13;
+                const int c = pick_conn(in);
+                const std::uint8_t form = in.u8(), ck = in.u8();
+                std::string cookie;
+                std::string text = tunnel_head(post, form, ck, cookie);
+                const bool follow = (form & 0x40) != 0;  // a GET: data after it, refused
+                if (follow) text += post ? base64(request(in)) : request(in);
+                if (trace) std::fprintf(stderr, "  conn %d <- %s\n", c, text.c_str());
+                if (c >= 0) {
+                    track();
+                    tunnel_view& t = tun[c];
+                    const bool fresh = t.first == kind::none;
+                    if (fresh) {
+                        t.cookie = cookie;
+                        t.strict_post = post && tunnel_on && (form & 3) < 2;
+                    }
+                    // No CSeq in an HTTP head: RTSP answers it without one where tunnels are off.
+                    if (!tunnel_on || (form & 3) >= 2 || follow) unsure_cseq[c] = true;
+                    wrote(c, post ? kind::post : kind::get, fresh && (!follow || last_request_clean));
+                    world.write(c, text);
+                }
+                poll(2);
+                break;
+            }
+            case 14: {  // a built request as a tunnel's POST carries it: base64, padding included
+                const int c = pick_conn(in);
+                const std::uint8_t how = in.u8(), cut = in.u8();
+                const std::string text = request(in);
+                if (trace) std::fprintf(stderr, "  conn %d <- base64 of %s\n", c, text.c_str());
+                std::string b64;
+                if ((how & 3) == 1) {  // line-wrapped every 76 characters, as some encoders do
+                    const std::string one = base64(text);
+                    for (std::size_t k = 0; k < one.size(); k += 76) b64 += one.substr(k, 76) + "\r\n";
+                } else if ((how & 3) == 2) {  // a block per line of the request
+                    for (std::size_t k = 0; k < text.size();) {
+                        const std::size_t lf = text.find('\n', k);
+                        const std::size_t n = lf == std::string::npos ? text.size() - k : lf + 1 - k;
+                        b64 += base64(std::string_view(text).substr(k, n));
+                        k += n;
+                    }
+                } else {  // one block, as FFmpeg, GStreamer and VLC send each request
+                    b64 = base64(text);
+                }
+                if (c >= 0) {
+                    wrote(c, kind::other, last_request_clean);
+                    unsure_cseq[c] = true;
+                    if ((how & 3) == 3) {  // TCP splits it anywhere, even inside a quantum
+                        const std::size_t at = cut * b64.size() / 256;
+                        world.write(c, std::string_view(b64).substr(0, at));
+                        poll(1);
+                        b64.erase(0, at);
+                    }
+                    world.write(c, b64);
+                }
+                poll(2);
+                break;
+            }
+            case 15: {  // raw bytes base64-encoded (padded or not), as they are, or then a bad character
+                static constexpr char bad[] = {'=', '!', '-', '_', '.', '*', '\0', '\x80'};
+                const int c = pick_conn(in);
+                const std::uint8_t form = in.u8();
+                const std::string bytes = in.str8();
+                std::string text;
+                switch (form & 3) {
+                case 0: text = base64(bytes); break;
+                case 1: text = base64(bytes, false); break;  // a quantum left open
+                case 2: text = bytes; break;
+                default: text = base64(bytes) + bad[(form >> 2) & 7]; break;
+                }
+                if (c >= 0) {
+                    world.write(c, text);
+                    wrote(c, kind::other, false);
+                    unsure_cseq[c] = true;
+                }
+                poll(1);
+                break;
+            }
             }
             check_output();
+            check_tunnels();
             check_sessions();
         }
     }
@@ -507,6 +734,7 @@ struct harness {
 struct embedded_with_auth : embedded_config {
     static constexpr bool authentication = true;
     static constexpr bool logging = true;
+    static constexpr bool http_tunnel = true;
 };
 
 template <class Net, class Config>
@@ -547,6 +775,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         o.password = "pw";
         o.allow_basic = (flags & 0x80) != 0;
     }
+    o.allow_http_tunnel = (flags & 0xC0) != 0x80;  // 0x80 without authentication: tunnels refused
     if ((flags & 0x01) == 0)
         run_with<test::fake_network, default_config>(in, o);
     else if (o.username.empty())
