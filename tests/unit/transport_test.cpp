@@ -275,3 +275,75 @@ TEST_CASE("random Transport headers never escape the three outcomes", "[protocol
     CHECK(bad > 100);
     CHECK(unsupported > 100);
 }
+
+TEST_CASE("multicast alternatives when the server offers multicast", "[protocol][transport][multicast]") {
+    const auto mc = [](std::string_view h, bool udp = true, bool tcp = true) {
+        return proto::select_transport(h, udp, tcp, /*multicast_allowed=*/true);
+    };
+    // What FFmpeg (-rtsp_transport udp_multicast), VLC (--rtsp-mcast) and rtspsrc
+    // (protocols=udp-mcast) send: no ports, the server chooses.
+    for (std::string_view h : {"RTP/AVP/UDP;multicast", "RTP/AVP;multicast", "rtp/avp;MULTICAST;mode=play",
+                               "RTP/AVP;multicast;destination=224.2.0.1;port=3456-3457;ttl=16",
+                               "RTP/AVP;multicast;client_port=5000-5001",  // ports a client may add
+                               "RTP/AVP;multicast;client_port=7"}) {        // ... even broken ones
+        INFO(h);
+        const auto r = mc(h);
+        REQUIRE(r);
+        CHECK(r->multicast);
+        CHECK(r->lower == lower_transport::udp);
+        CHECK(r->client_rtp_port == 0);
+    }
+    // Preference order decides between multicast and unicast.
+    CHECK(mc("RTP/AVP;multicast,RTP/AVP;unicast;client_port=5000-5001")->multicast);
+    const auto uni = mc("RTP/AVP;unicast;client_port=5000-5001,RTP/AVP;multicast");
+    REQUIRE(uni);
+    CHECK_FALSE(uni->multicast);
+    CHECK(uni->client_rtp_port == 5000);
+    // Unicast UDP off does not turn multicast off (the server's own group, not the client's ports).
+    CHECK(mc("RTP/AVP;multicast", /*udp=*/false)->multicast);
+    // Never over TCP, never with channels, never another profile.
+    for (std::string_view h : {"RTP/AVP/TCP;multicast", "RTP/AVP;multicast;interleaved=0-1", "RTP/SAVP;multicast"}) {
+        INFO(h);
+        const auto r = mc(h);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == errc::unsupported_transport);
+    }
+    // Not offered (the default): 461, so the client can retry unicast.
+    CHECK(error_of("RTP/AVP;multicast") == errc::unsupported_transport);
+    // A syntax error anywhere is still 400.
+    CHECK(mc("RTP/AVP;multicast,").error() == errc::bad_transport);
+}
+
+TEST_CASE("multicast Transport reply", "[protocol][transport][writer][multicast]") {
+    char buf[128];
+    const auto v4 = rtsp::net::address::v4(239, 255, 12, 42, 5004);
+    auto n = proto::write_multicast_transport_reply(v4, 16, 0x0123ABCD, buf);
+    REQUIRE(n);
+    const std::string_view text(buf, *n);
+    CHECK(text == "RTP/AVP;multicast;destination=239.255.12.42;port=5004-5005;ttl=16;ssrc=0123ABCD");
+    // A client parsing it (multicast offered) sees a multicast transport.
+    const auto back = proto::select_transport(text, true, true, true);
+    REQUIRE(back);
+    CHECK(back->multicast);
+    CHECK(back->destination == "239.255.12.42");
+    CHECK(back->ssrc == "0123ABCD");
+
+    rtsp::net::address v6;
+    v6.fam = rtsp::net::family::v6;
+    v6.bytes = {0xff, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
+    v6.port = 6000;
+    n = proto::write_multicast_transport_reply(v6, 1, 7, buf);
+    REQUIRE(n);
+    CHECK(std::string_view(buf, *n) == "RTP/AVP;multicast;destination=ff15::42;port=6000-6001;ttl=1;ssrc=00000007");
+
+    // Every output size short of the reply: buffer_too_small, nothing written past the end.
+    const std::size_t full = std::string_view("RTP/AVP;multicast;destination=239.255.12.42;port=5004-5005;ttl=16;ssrc=0123ABCD").size();
+    for (std::size_t cap = 0; cap < full; ++cap) {
+        std::vector<char> out(cap + 1, '#');
+        const auto r = proto::write_multicast_transport_reply(v4, 16, 0x0123ABCD, std::span<char>(out.data(), cap));
+        INFO(cap);
+        REQUIRE_FALSE(r);
+        CHECK(r.error() == errc::buffer_too_small);
+        CHECK(out[cap] == '#');
+    }
+}

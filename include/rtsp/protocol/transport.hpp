@@ -18,11 +18,14 @@
 //           or non-consecutive pair (RTCP must be RTP + 1), or given twice;
 //      TCP: interleaved empty, non-numeric, a channel > 255, "a-b" with b != a + 1, a single
 //           channel 255 (its RTCP channel would be 256), or given twice.
-//  * unsupported_transport (461): well-formed, but nothing is acceptable: multicast, profiles
-//    other than RTP/AVP (RTP/SAVP, RTP/AVPF, RAW/RAW/UDP, ...), lower transports other than
-//    UDP/TCP, UDP when !udp_allowed, TCP when !tcp_allowed, or "interleaved" on a UDP
-//    alternative. Malformed parameters inside such an alternative do not matter: it is
-//    refused for what it is.
+//  * unsupported_transport (461): well-formed, but nothing is acceptable: multicast when
+//    !multicast_allowed (and always over TCP), profiles other than RTP/AVP (RTP/SAVP,
+//    RTP/AVPF, RAW/RAW/UDP, ...), lower transports other than UDP/TCP, UDP when !udp_allowed,
+//    TCP when !tcp_allowed, or "interleaved" on a UDP alternative. Malformed parameters inside
+//    such an alternative do not matter: it is refused for what it is.
+// A multicast alternative needs no parameters: the server chooses the group, ports and TTL
+// (RFC 2326 §12.39 lets it), so a client's destination, port and ttl are not looked at; a
+// destination other than the server's group could only be a request to flood someone else.
 // Names and tokens compare case-insensitively; parameters may come in any order; unknown ones
 // (mode, ttl, layers, append, source, server_port, ...) are ignored; empty parameters (a stray
 // ';') are skipped. A missing "unicast" means unicast: clients that omit it still expect it.
@@ -36,6 +39,7 @@
 #include "rtsp/detail/ascii.hpp"
 #include "rtsp/detail/text_writer.hpp"
 #include "rtsp/error.hpp"
+#include "rtsp/net/address.hpp"
 #include "rtsp/protocol/detail/slice.hpp"
 #include "rtsp/protocol/request_parser.hpp"
 #include "rtsp/result.hpp"
@@ -50,6 +54,7 @@ struct transport_spec {
     std::uint16_t client_rtp_port = 0, client_rtcp_port = 0;  ///< udp: rtcp == rtp + 1
     std::uint8_t interleaved_rtp = 0, interleaved_rtcp = 1;   ///< tcp: rtcp == rtp + 1
     bool has_interleaved = false;  ///< tcp: the client named the channels (else 0-1 by default)
+    bool multicast = false;        ///< udp: join the path's multicast group (no client_port)
     std::string_view destination;  ///< "destination=" value if present: the server must refuse
                                    ///< any address other than the peer's (reflection attacks)
     std::string_view ssrc;         ///< client-suggested ssrc, unvalidated, if any
@@ -84,8 +89,11 @@ enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_err
 
 /// Judges one alternative (SP/HT already trimmed off). Overwrites `out`, which holds the
 /// accepted transport when the verdict is `accepted` (and nothing useful otherwise).
-[[nodiscard]] constexpr verdict judge_alternative(std::string_view alt, bool udp_allowed,
-                                                  bool tcp_allowed, transport_spec& out) noexcept {
+/// Out of line: inlined into the server's SETUP handling it costs firmware ~70 bytes of flash.
+template <bool WithMulticast>
+[[nodiscard, gnu::noinline]] constexpr verdict judge_alternative(std::string_view alt, bool udp_allowed,
+                                                  bool tcp_allowed, bool multicast_allowed,
+                                                  transport_spec& out) noexcept {
     using rtsp::detail::iequals;
     using rtsp::detail::trim;
     out = transport_spec{};
@@ -138,6 +146,16 @@ enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_err
         // unicast, mode, ttl, layers, append, source, server_port, ...: nothing to do
     }
 
+    if constexpr (WithMulticast) {
+        if (supported && multicast) {
+            if (!multicast_allowed || out.lower != lower_transport::udp || interleaved_seen)
+                return verdict::unsupported;
+            out.multicast = true;
+            return verdict::accepted;
+        }
+    } else {
+        (void)multicast_allowed;
+    }
     if (!supported || multicast) return verdict::unsupported;
     std::uint32_t first = 0;
     if (out.lower == lower_transport::udp) {
@@ -162,11 +180,15 @@ enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_err
 }  // namespace detail
 
 /// Picks the first alternative of a Transport header value that the server serves.
+/// select_transport<false> has no multicast code (firmware without it): multicast is refused
+/// whatever multicast_allowed says.
 /// @return the accepted alternative, or bad_transport (reply 400) / unsupported_transport
 ///         (reply 461) as defined at the top of this header.
+template <bool WithMulticast = true>
 [[nodiscard]] constexpr result<transport_spec> select_transport(std::string_view header_value,
                                                                 bool udp_allowed = true,
-                                                                bool tcp_allowed = true) noexcept {
+                                                                bool tcp_allowed = true,
+                                                                bool multicast_allowed = false) noexcept {
     std::string_view rest = rtsp::detail::trim(header_value);
     if (rest.empty()) return fail(errc::bad_transport);
     std::size_t quotes = 0;
@@ -181,7 +203,8 @@ enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_err
     bool have = false, malformed = false;
     for (bool more = true; more;) {
         const auto alt = detail::take_item(rest, ',', more);
-        switch (detail::judge_alternative(alt, udp_allowed, tcp_allowed, have ? other : chosen)) {
+        switch (detail::judge_alternative<WithMulticast>(alt, udp_allowed, tcp_allowed, multicast_allowed,
+                                          have ? other : chosen)) {
         case detail::verdict::accepted: have = true; break;
         case detail::verdict::malformed: malformed = true; break;
         case detail::verdict::unsupported: break;
@@ -219,6 +242,29 @@ enum class verdict : std::uint8_t { accepted, unsupported, malformed, syntax_err
     w.text(";ssrc=");
     w.hex(ssrc, 8);
     if (w.overflow()) return fail(errc::buffer_too_small);
+    return w.size();
+}
+
+/// Writes the reply Transport value for a multicast SETUP into `out`:
+///   "RTP/AVP;multicast;destination=G;port=P-Q;ttl=T;ssrc=XXXXXXXX"
+/// where G is `group`'s host, P its port (RTP) and Q = P + 1 (RTCP).
+/// @return the number of characters written, or buffer_too_small.
+[[nodiscard]] constexpr result<std::size_t> write_multicast_transport_reply(
+    const net::address& group, std::uint8_t ttl, std::uint32_t ssrc, std::span<char> out) noexcept {
+    char host[net::max_host_text];
+    const std::size_t hn = net::format_host(group, std::span<char>(host));
+    rtsp::detail::text_writer w(out);
+    w.text("RTP/AVP;multicast;destination=");
+    w.text(std::string_view(host, hn));
+    w.text(";port=");
+    w.dec(group.port);
+    w.text("-");
+    w.dec(static_cast<std::uint32_t>(group.port) + 1);
+    w.text(";ttl=");
+    w.dec(ttl);
+    w.text(";ssrc=");
+    w.hex(ssrc, 8);
+    if (hn == 0 || w.overflow()) return fail(errc::buffer_too_small);
     return w.size();
 }
 
