@@ -138,6 +138,16 @@ concept EventPump = requires(T& n, std::uint32_t timeout_us) {
 template <class T>
 concept Network = StreamTransport<T> && DatagramTransport<T> && EventPump<T>;
 
+/// Optional: a network that can send UDP multicast (server_options::multicast_group). Called
+/// once after open_udp(): sets the hop limit of both UDP sockets' multicast packets, and, when
+/// `interface` is a specific IPv4 address (the server's bind address), the interface they
+/// leave by (else the route to the group decides). Without it the server refuses to start
+/// with a multicast group set.
+template <class T>
+concept MulticastSender = requires(T& n, std::uint8_t ttl, const net::address& interface) {
+    { n.enable_multicast(ttl, interface) } -> std::same_as<result<void>>;
+};
+
 // --- Frame source ----------------------------------------------------------------------------
 
 /// A stream callback called once per path per frame, whose frame is sent to every session on

@@ -43,12 +43,17 @@ struct default_config {
     /// that tunnels holds two connections). Off: no tunnel code or per-connection state, and an
     /// HTTP request gets 501 like any unknown method.
     static constexpr bool http_tunnel = true;
+    /// UDP multicast (server_options::multicast_group): one RTP stream per path that any number
+    /// of clients join, sent once per frame however many watch. Groups take no session slots
+    /// (at most max_paths, one per path). Off: no multicast code, and a SETUP asking for it
+    /// gets 461.
+    static constexpr bool multicast = true;
 };
 
 /// A small footprint for microcontrollers (WINC1500: 7 TCP sockets, one is the listener):
 /// about 24 KB of flash and 8 KB of RAM on Cortex-M7 with the WINC1500 adapter (BENCHMARKS.md).
-/// Authentication, log text and HTTP tunnelling are off; derive and set them to true to get
-/// them back (authentication and logging: about 6 KB and 5 KB of flash there).
+/// Authentication, log text, HTTP tunnelling and multicast are off; derive and set them to true
+/// to get them back (authentication and logging: about 6 KB and 5 KB of flash there).
 struct embedded_config : default_config {
     static constexpr std::size_t max_connections = 4;
     static constexpr std::size_t max_sessions = 4;
@@ -67,6 +72,9 @@ struct embedded_config : default_config {
     static constexpr bool authentication = false;
     static constexpr bool logging = false;
     static constexpr bool http_tunnel = false;  ///< two of the WINC1500's 6 connections per client
+    /// Over WiFi a multicast frame goes out at the lowest basic rate, unacknowledged: unicast
+    /// to a relay serves many viewers better (docs/relay.md).
+    static constexpr bool multicast = false;
 };
 
 }  // namespace rtsp

@@ -88,6 +88,15 @@ struct server_options {
     /// JPEG size + 2 %; one that does not fit, or an empty span, goes out as gather lists, the
     /// same bytes. The server never allocates it. Unused by whole-packet adapters (WINC1500).
     std::span<std::byte> wire_buffer{};
+    /// UDP multicast (Config::multicast): a client whose SETUP asks for `RTP/AVP;multicast`
+    /// joins its path's group stream, sent once per frame however many clients watch it. The
+    /// group address and the first stream's RTP port (even): the k-th group slot, one per path
+    /// streamed by multicast at once, uses port + 2k (RTCP: + 1). All zero: off, and such a
+    /// SETUP gets 461 (so does one with the seed's per-session source: each session has its own
+    /// frames). IPv4 multicast leaves by the interface of `bind` when that names one, else by
+    /// the route to the group. Needs an adapter that models MulticastSender (POSIX does).
+    net::address multicast_group{};
+    std::uint8_t multicast_ttl = 16;      ///< multicast packets' IP TTL / hop limit (1: this subnet only)
 };
 
 enum class log_level : std::uint8_t { error, warning, info, debug };
@@ -100,6 +109,7 @@ struct session_info {
     bool tcp = false;           ///< RTP interleaved on the RTSP connection
     bool http_tunnel = false;   ///< set up through an RTSP-over-HTTP tunnel (RTP in it when tcp,
                                 ///< else over UDP: control tunnelled, media not)
+    bool multicast = false;     ///< receives its path's multicast group stream (peer: the client)
     bool playing = false;
     std::uint64_t frames_sent = 0;
     std::uint64_t frames_dropped = 0;   ///< whole frames not delivered (slow reader, send failure)
@@ -172,10 +182,12 @@ public:
         if (started_) return {};
         // Credentials with authentication compiled out would leave every stream open.
         if (!Config::authentication && !opts_.username.empty()) return fail(errc::invalid_argument);
+        if (auto r = check_multicast_options(); !r) return r;
         if (auto r = net_.listen(opts_.bind.with_port(opts_.port)); !r) return r;
-        if (opts_.allow_udp) {
+        if (opts_.allow_udp || multicast_requested()) {
             if (auto r = net_.open_udp(opts_.rtp_port); !r) return r;
         }
+        if (auto r = enable_multicast(); !r) return r;
         started_ = true;
         stop_requested_.store(false);
         note(log_level::info, "listening on port ", port());
@@ -260,6 +272,7 @@ public:
     void shutdown() {
         for (std::size_t i = 0; i < Config::max_connections; ++i)
             if (conns_[i].used) close_connection(i, "server stopping");
+        if constexpr (Config::multicast) multicast_.ready = false;
         started_ = false;
     }
 
@@ -289,8 +302,9 @@ public:
             info.path = s.path.view();
             info.tcp = s.tcp;
             if constexpr (Config::http_tunnel) info.http_tunnel = conns_[s.conn].tunnel.role == tunnel_role::get;
+            info.multicast = is_member(s);
             info.playing = s.state == session_state::playing;
-            info.peer = s.tcp ? conns_[s.conn].peer : s.peer_rtp;
+            info.peer = s.tcp || info.multicast ? conns_[s.conn].peer : s.peer_rtp;
             info.frames_sent = s.frames_sent;
             info.frames_dropped = s.frames_dropped;
             info.bytes_sent = s.bytes_sent;
@@ -313,6 +327,9 @@ private:
     static constexpr std::size_t interleaved_prefix = 4;  // '$', channel, 16-bit length
     static constexpr std::size_t packet_mtu = Config::mtu - interleaved_prefix;  // fits TCP too
     static constexpr std::uint8_t no_slot = 0xFF;
+    // fan_out() targets: sessions, then (multicast) group streams at max_sessions + slot.
+    static constexpr std::size_t max_targets = Config::max_sessions + (Config::multicast ? Config::max_paths : 0);
+    static_assert(max_targets < no_slot, "Config::max_sessions + Config::max_paths must stay below 255");
     static constexpr std::size_t sdp_buffer_size = 512;
     // An adapter that declares `static constexpr std::size_t stream_send_limit` sends each
     // stream send() whole or not at all, up to that many bytes; frames then go packet by packet.
@@ -369,10 +386,14 @@ private:
         [[no_unique_address]] std::conditional_t<Config::http_tunnel, tunnel_state, no_tunnel_state> tunnel;
     };
 
+    struct group_ref { std::uint8_t slot = no_slot; };
+    struct no_group_ref {};
     struct session {
         bool used = false;
         std::uint64_t id = 0;
         std::uint8_t conn = no_slot;
+        // Multicast: the groups_ slot whose stream it gets (nothing at all without multicast).
+        [[no_unique_address]] std::conditional_t<Config::multicast, group_ref, no_group_ref> group;
         session_state state = session_state::init;
         path_string path;
         detail::fixed_string<Config::max_url_length> setup_url;
@@ -466,6 +487,11 @@ private:
     [[nodiscard]] bool has_source() const noexcept {
         return per_session_source_ ? static_cast<bool>(session_source_) : static_cast<bool>(path_source_);
     }
+    /// A multicast member: RTP reaches it through its group's stream, never directly.
+    [[nodiscard]] static constexpr bool is_member(const session& s) noexcept {
+        if constexpr (Config::multicast) return s.group.slot != no_slot;
+        else return false;
+    }
     [[nodiscard]] bool any_playing() const noexcept {
         for (const auto& s : sessions_)
             if (s.used && s.state == session_state::playing) return true;
@@ -484,7 +510,8 @@ private:
         std::uint64_t due = ~std::uint64_t{0};
         if (per_session_source_) {
             for (const auto& s : sessions_)
-                if (s.used && s.state == session_state::playing && s.next_frame_us < due) due = s.next_frame_us;
+                if (s.used && s.state == session_state::playing && !is_member(s) && s.next_frame_us < due)
+                    due = s.next_frame_us;
         } else {
             for (const auto& p : paths_)
                 if (p.used && p.next_frame_us < due) due = p.next_frame_us;
@@ -1041,9 +1068,18 @@ private:
             begin_reply(r, 200);
             write_session_header(r.w, s);
             r.w.header("Range", std::string_view("npt=0.000-"));
+            std::uint16_t seq = s.seq;
+            std::uint32_t rtptime = s.rtptime0;
+            if constexpr (Config::multicast) {
+                if (is_member(s)) {  // where the group's stream is: its next packet and about now
+                    const session& g = groups_[s.group.slot];
+                    seq = g.seq;
+                    rtptime = g.first_frame_pending ? g.rtptime0 : g.rtptime0 + ticks_90khz(now - g.play_us);
+                }
+            }
             header_text info;
-            info.append("url=").append(s.setup_url.view()).append(";seq=").append_uint(s.seq);
-            info.append(";rtptime=").append_uint(s.rtptime0);
+            info.append("url=").append(s.setup_url.view()).append(";seq=").append_uint(seq);
+            info.append(";rtptime=").append_uint(rtptime);
             r.w.header("RTP-Info", info.view());
             // Callbacks before end_reply(): a failed send closes the connection and tears the
             // session down, and nothing may be reported for a session after its teardown.
@@ -1245,10 +1281,12 @@ private:
         if (req.uri.size() > Config::max_url_length) return answer(r, 414);
         auto th = req.header("Transport");
         if (!th) return answer(r, 461);
-        auto spec = protocol::select_transport(*th, opts_.allow_udp, opts_.allow_tcp);
+        auto spec = protocol::select_transport<Config::multicast>(*th, opts_.allow_udp, opts_.allow_tcp,
+                                                                  multicast_on() && !per_session_source_);
         if (!spec) return answer(r, spec.error() == errc::unsupported_transport ? 461 : 400);
         const net::address peer = conns_[ci].peer;
-        if (spec->lower == protocol::lower_transport::udp && !spec->destination.empty()) {
+        if (spec->lower == protocol::lower_transport::udp && !(Config::multicast && spec->multicast) &&
+            !spec->destination.empty()) {
             // RTP goes only to the peer that asked for it: a destination naming another host
             // would turn the server into a traffic reflector.
             char host[net::max_host_text];
@@ -1275,6 +1313,17 @@ private:
             auto t = next_state(s.state, protocol::method::setup);
             if (t.status != 200) return answer(r, t.status);
         }
+        std::uint8_t group = no_slot;
+        if constexpr (Config::multicast) {
+            if (spec->multicast) {
+                group = group_for(target->stream_path);
+                if (group == no_slot) {
+                    note(log_level::warning, "no multicast group free for ", target->stream_path,
+                         ": raise Config::max_paths");
+                    return answer(r, 461);  // the client may retry unicast
+                }
+            }
+        }
         session& s = sessions_[si];
         if (created) {
             s = session{};
@@ -1292,7 +1341,10 @@ private:
         s.setup_url.assign(req.uri);
         s.last_activity_us = r.now;
         s.tcp = spec->lower == protocol::lower_transport::tcp;
-        if (s.tcp) {
+        if constexpr (Config::multicast) s.group.slot = group;
+        if (is_member(s)) {
+            s.peer_rtp = s.peer_rtcp = net::address{};  // nothing is sent to it directly
+        } else if (s.tcp) {
             if (!spec->has_interleaved) {
                 // Pick the lowest free channel pair on this connection.
                 std::uint8_t ch = 0;
@@ -1316,6 +1368,14 @@ private:
         auto tn = protocol::write_transport_reply(*spec, net_.udp_port(udp_socket::rtp),
                                                   net_.udp_port(udp_socket::rtcp), s.ssrc,
                                                   std::span<char>(tbuf));
+        if constexpr (Config::multicast) {
+            if (is_member(s)) {
+                const session& g = groups_[s.group.slot];
+                tn = protocol::write_multicast_transport_reply(g.peer_rtp, opts_.multicast_ttl, g.ssrc,
+                                                               std::span<char>(tbuf));
+            }
+            sync_groups(r.now);  // a session that switched transports may have left a group
+        }
         begin_reply(r, 200);
         if (tn) r.w.header("Transport", std::string_view(tbuf, *tn));
         write_session_header(r.w, s);
@@ -1324,13 +1384,14 @@ private:
     }
 
     void start_playing(session& s, std::uint64_t now) {
-        s.first_frame_pending = true;
+        s.first_frame_pending = !is_member(s);  // a member's group keeps the time (sync_groups)
         s.next_rtcp_us = now + 100000;  // an early SR lets clients map time quickly
         s.next_frame_us = now;          // a frame at once: time to first frame is what users see
         paths_changed(now);
     }
 
     void paths_changed(std::uint64_t now) {
+        if constexpr (Config::multicast) sync_groups(now);
         if (sync_paths_) (this->*sync_paths_)(now);
     }
 
@@ -1364,13 +1425,24 @@ private:
             else if (s.first_frame_pending && newest_frame_is(s.path.view())) joiners_ = true;
             else if (s.first_frame_pending) slot->next_frame_us = now;
         }
+        if constexpr (Config::multicast) {
+            // A group stream that just started is a joiner too (its members are playing
+            // sessions, so their path has a slot by now).
+            for (const auto& g : groups_) {
+                if (!g.used || g.state != session_state::playing || !g.first_frame_pending) continue;
+                if (newest_frame_is(g.path.view())) joiners_ = true;
+                else
+                    for (auto& p : paths_)
+                        if (p.used && detail::equals(p.path.view(), g.path.view())) p.next_frame_us = now;
+            }
+        }
     }
 
     void end_session(std::size_t si, std::string_view why) {
         session& s = sessions_[si];
         if (!s.used) return;
         s.used = false;  // first, so that nothing below can end it twice
-        if (s.state == session_state::playing) send_bye(s);
+        if (s.state == session_state::playing && !is_member(s)) send_bye(s);  // a group says BYE when it ends
         // Forget a frame this session was receiving over TCP.
         if (s.conn < Config::max_connections) {
             auto& cur = conns_[s.conn].cursor;
@@ -1389,9 +1461,122 @@ private:
         }
     }
 
+    // --- multicast (Config::multicast) ------------------------------------------------------
+    [[nodiscard]] bool multicast_requested() const noexcept {
+        const net::address& g = opts_.multicast_group;
+        bool set = g.port != 0;
+        if constexpr (Config::multicast)  // else the port alone, to refuse in little code
+            for (auto b : g.bytes) set = set || b != 0;
+        return set;
+    }
+    [[nodiscard]] bool multicast_on() const noexcept {
+        if constexpr (Config::multicast) return multicast_.ready;
+        else return false;
+    }
+
+    /// start(): a multicast group that cannot work is refused with a message naming why.
+    result<void> check_multicast_options() {
+        if (!multicast_requested()) return {};
+        if constexpr (!Config::multicast) {
+            note(log_level::error, "multicast_group is set but Config::multicast is off");
+            return fail(errc::invalid_argument);
+        } else {
+            const net::address& g = opts_.multicast_group;
+            const bool group = g.is_v6() ? g.bytes[0] == 0xFF : (g.bytes[0] >= 224 && g.bytes[0] <= 239);
+            if (!group) {
+                note(log_level::error, "multicast_group ", g,
+                     " is not a multicast address (IPv4 224.0.0.0/4, IPv6 ff00::/8)");
+                return fail(errc::invalid_argument);
+            }
+            if (g.port == 0 || g.port % 2 != 0 || g.port + 2 * Config::max_paths > 65536) {
+                note(log_level::error, "multicast_group needs an even port from 2 to ",
+                     65536 - 2 * Config::max_paths, " (its RTCP port is the next one)");
+                return fail(errc::invalid_argument);
+            }
+            if constexpr (!MulticastSender<N>) {
+                note(log_level::error, "multicast_group is set but this network adapter cannot send multicast");
+                return fail(errc::invalid_argument);
+            }
+            return {};
+        }
+    }
+
+    /// start(), after open_udp(): hands the TTL and interface to the adapter.
+    result<void> enable_multicast() {
+        if constexpr (Config::multicast && MulticastSender<N>) {
+            if (!multicast_requested()) return {};
+            if (auto r = net_.enable_multicast(opts_.multicast_ttl, opts_.bind); !r) {
+                note(log_level::error, "multicast could not be enabled: ", r.error());
+                return r;
+            }
+            multicast_.ready = true;
+            note(log_level::info, "multicast to group ", opts_.multicast_group, ", ttl ",
+                 std::uint32_t{opts_.multicast_ttl});
+        }
+        return {};
+    }
+
+    /// Fan-out target i: a session, or (i >= max_sessions) a multicast group's stream.
+    session& target(std::uint8_t i) noexcept {
+        if constexpr (Config::multicast)
+            if (i >= Config::max_sessions) return groups_[i - Config::max_sessions];
+        return sessions_[i];
+    }
+
+    /// The group slot streaming `path` by multicast, set up (stream ready, not yet sending)
+    /// when there is none; no_slot when every slot is taken.
+    std::uint8_t group_for(std::string_view path) {
+        std::size_t free_slot = groups_.size();
+        for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+            if (groups_[gi].used && detail::equals(groups_[gi].path.view(), path)) return static_cast<std::uint8_t>(gi);
+            if (!groups_[gi].used && free_slot == groups_.size()) free_slot = gi;
+        }
+        if (free_slot == groups_.size()) return no_slot;
+        session& g = groups_[free_slot];
+        g = session{};
+        g.used = true;
+        g.path.assign(path);
+        const std::uint64_t bits = rng_.next_u64();
+        g.ssrc = static_cast<std::uint32_t>(bits);
+        g.seq = static_cast<std::uint16_t>(bits >> 32);
+        g.rtptime0 = static_cast<std::uint32_t>(rng_.next_u64());
+        const auto port = static_cast<std::uint16_t>(opts_.multicast_group.port + 2 * free_slot);
+        g.peer_rtp = opts_.multicast_group.with_port(port);
+        g.peer_rtcp = opts_.multicast_group.with_port(static_cast<std::uint16_t>(port + 1));
+        g.state = session_state::ready;
+        note(log_level::info, "multicast stream for ", path, " on ", g.peer_rtp);
+        return static_cast<std::uint8_t>(free_slot);
+    }
+
+    /// Groups follow their members: sending while any member plays, paused when none does,
+    /// ended (RTCP BYE) when the last member is gone. Members keep no time of their own.
+    void sync_groups(std::uint64_t now) {
+        for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+            session& g = groups_[gi];
+            if (!g.used) continue;
+            bool members = false, playing = false;
+            for (const auto& s : sessions_) {
+                if (!s.used || s.group.slot != gi) continue;
+                members = true;
+                playing = playing || s.state == session_state::playing;
+            }
+            if (!members) {
+                g.used = false;
+                if (g.state == session_state::playing) send_bye(g);
+                note(log_level::info, "multicast stream for ", g.path.view(), " ended");
+            } else if (playing && g.state != session_state::playing) {
+                g.state = session_state::playing;
+                g.first_frame_pending = true;
+                g.next_rtcp_us = now + 100000;
+            } else if (!playing && g.state == session_state::playing) {
+                g.state = session_state::ready;
+            }
+        }
+    }
+
     // --- liveness ----------------------------------------------------------------------------
     void drain_udp(std::uint64_t now) {
-        if (!opts_.allow_udp) return;
+        if (!opts_.allow_udp && !multicast_on()) return;
         std::array<std::byte, 512> buf{};
         for (std::size_t n = 0; n < Config::max_rtcp_datagrams_per_poll; ++n) {
             auto d = net_.receive_datagram(udp_socket::rtcp, std::span<std::byte>(buf));
@@ -1399,7 +1584,7 @@ private:
             if (!rtcp::starts_with_report(std::span<const std::byte>(buf.data(), d->size)))
                 continue;  // not RTCP from a receiver: ignore, never fail
             for (auto& s : sessions_) {
-                if (s.used && !s.tcp && s.peer_rtcp.same_host(d->from) &&
+                if (s.used && !s.tcp && !is_member(s) && s.peer_rtcp.same_host(d->from) &&
                     (s.peer_rtcp.port == d->from.port || s.peer_rtp.port == d->from.port)) {
                     s.last_activity_us = now;
                 }
@@ -1452,7 +1637,7 @@ private:
     void produce_session_frames(std::uint64_t now) {
         for (std::size_t si = 0; si < Config::max_sessions; ++si) {
             session& s = sessions_[si];
-            if (!s.used || s.state != session_state::playing || now < s.next_frame_us) continue;
+            if (!s.used || s.state != session_state::playing || is_member(s) || now < s.next_frame_us) continue;
             frame_ref fr = session_source_(s.path.view(), s.id);
             ++generation_;  // the callback's previous answer is void now, even if this is no frame
             s.next_frame_us = advance(s.next_frame_us, now);
@@ -1483,16 +1668,34 @@ private:
                     fan_out(std::span<const std::uint8_t>(&one, 1));
                 }
             }
+            if constexpr (Config::multicast) {
+                for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+                    const session& g = groups_[gi];
+                    if (g.used && g.state == session_state::playing && g.first_frame_pending &&
+                        newest_frame_is(g.path.view())) {
+                        const auto one = static_cast<std::uint8_t>(Config::max_sessions + gi);
+                        fan_out(std::span<const std::uint8_t>(&one, 1));
+                    }
+                }
+            }
         }
         for (std::size_t pi = 0; pi < Config::max_paths; ++pi) {
             path_slot& p = paths_[pi];
             if (!p.used || now < p.next_frame_us) continue;
-            std::array<std::uint8_t, Config::max_sessions> targets{};
+            std::array<std::uint8_t, max_targets> targets{};
             std::size_t n = 0;
             for (std::size_t si = 0; si < Config::max_sessions; ++si) {
                 const session& s = sessions_[si];
-                if (s.used && s.state == session_state::playing && detail::equals(s.path.view(), p.path.view()))
+                if (s.used && s.state == session_state::playing && !is_member(s) &&
+                    detail::equals(s.path.view(), p.path.view()))
                     targets[n++] = static_cast<std::uint8_t>(si);
+            }
+            if constexpr (Config::multicast) {
+                for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+                    const session& g = groups_[gi];
+                    if (g.used && g.state == session_state::playing && detail::equals(g.path.view(), p.path.view()))
+                        targets[n++] = static_cast<std::uint8_t>(Config::max_sessions + gi);
+                }
             }
             if (n == 0) {
                 p.used = false;  // nobody plays this path any more
@@ -1511,7 +1714,7 @@ private:
             // they complete one by one. The others share one batch-by-batch fan-out.
             std::size_t rest = 0;
             for (std::size_t k = 0; k < n; ++k) {
-                if (sessions_[targets[k]].first_frame_pending) fan_out(std::span<const std::uint8_t>(&targets[k], 1));
+                if (target(targets[k]).first_frame_pending) fan_out(std::span<const std::uint8_t>(&targets[k], 1));
                 else targets[rest++] = targets[k];
             }
             fan_out(std::span<const std::uint8_t>(targets.data(), rest));
@@ -1584,12 +1787,14 @@ private:
         const frame_job& job = *live_;
         const std::size_t count = job.packets.packet_count();
         // Decide per session whether it takes this frame at all.
-        std::array<std::uint8_t, Config::max_sessions> active{};
-        std::array<std::uint16_t, Config::max_sessions> seq0{};
-        std::array<std::uint32_t, Config::max_sessions> ts{};
+        std::array<std::uint8_t, max_targets> active{};
+        std::array<std::uint16_t, max_targets> seq0{};
+        std::array<std::uint32_t, max_targets> ts{};
+        // Multicast: a group's bytes before this frame, to credit its members with the frame.
+        [[maybe_unused]] std::array<std::uint64_t, Config::multicast ? max_targets : 0> bytes0{};
         std::size_t n_active = 0;
         for (std::uint8_t si : targets) {
-            session& s = sessions_[si];
+            session& s = target(si);
             if (!s.used) continue;
             if (s.tcp) {
                 connection& c = conns_[s.conn];
@@ -1604,19 +1809,20 @@ private:
             seq0[n_active] = s.seq;
             s.seq = static_cast<std::uint16_t>(s.seq + count);  // reserve: a gap shows loss
             s.last_timestamp = ts[n_active];
+            if constexpr (Config::multicast) bytes0[n_active] = s.bytes_sent;
             active[n_active++] = si;
         }
         // One layout serves every session of this call: for UDP when any is UDP (TCP sessions
         // then gather), else with room for the '$' prefixes.
         bool any_udp = false;
-        for (std::size_t k = 0; k < n_active; ++k) any_udp = any_udp || !sessions_[active[k]].tcp;
+        for (std::size_t k = 0; k < n_active; ++k) any_udp = any_udp || !target(active[k]).tcp;
         if (n_active > 0) (void)lay_out_image(job.packets, job.generation, any_udp ? 0 : interleaved_prefix);
-        std::array<bool, Config::max_sessions> failed{};
+        std::array<bool, max_targets> failed{};
         for (std::size_t first = 0; first < count && n_active > 0; first += Config::send_batch) {
             fill_batch(job.packets, first);
             for (std::size_t k = 0; k < n_active; ++k) {
                 if (failed[k]) continue;
-                session& s = sessions_[active[k]];
+                session& s = target(active[k]);
                 if (!s.used) { failed[k] = true; continue; }
                 bool ok = s.tcp ? send_tcp_batch(s, active[k], job, seq0[k], ts[k])
                                 : send_udp_batch(s, seq0[k], ts[k], count);
@@ -1624,12 +1830,24 @@ private:
             }
         }
         for (std::size_t k = 0; k < n_active; ++k) {
-            session& s = sessions_[active[k]];
+            session& s = target(active[k]);
             if (!s.used) continue;
             // A TCP frame still being written from the cursor counts as sent.
             bool delivering = !failed[k] || (s.tcp && conns_[s.conn].cursor.active);
             if (delivering) s.frames_sent++;
             else s.frames_dropped++;
+            if constexpr (Config::multicast) {
+                // A group's frame (and its bytes) counts for each member playing it.
+                if (active[k] >= Config::max_sessions) {
+                    const auto gi = static_cast<std::uint8_t>(active[k] - Config::max_sessions);
+                    for (auto& m : sessions_) {
+                        if (!m.used || m.group.slot != gi || m.state != session_state::playing) continue;
+                        if (delivering) m.frames_sent++;
+                        else m.frames_dropped++;
+                        m.bytes_sent += s.bytes_sent - bytes0[k];
+                    }
+                }
+            }
         }
     }
 
@@ -1902,14 +2120,18 @@ private:
     }
 
     void send_rtcp_reports(std::uint64_t now) {
-        for (auto& s : sessions_) {
-            if (!s.used || s.state != session_state::playing || now < s.next_rtcp_us) continue;
-            s.next_rtcp_us = now + Config::rtcp_interval_ms * 1000ull;
-            if (s.first_frame_pending) continue;  // nothing sent yet: no time mapping to report
-            std::array<std::byte, 128> buf{};
-            auto n = rtcp::write_sender_report(sender_info_for(s), cname(), std::span<std::byte>(buf));
-            if (n) send_rtcp_packet(s, std::span<const std::byte>(buf.data(), *n));
-        }
+        for (auto& s : sessions_) send_rtcp_report(s, now);
+        if constexpr (Config::multicast)
+            for (auto& g : groups_) send_rtcp_report(g, now);
+    }
+
+    void send_rtcp_report(session& s, std::uint64_t now) {
+        if (!s.used || s.state != session_state::playing || is_member(s) || now < s.next_rtcp_us) return;
+        s.next_rtcp_us = now + Config::rtcp_interval_ms * 1000ull;
+        if (s.first_frame_pending) return;  // nothing sent yet: no time mapping to report
+        std::array<std::byte, 128> buf{};
+        auto n = rtcp::write_sender_report(sender_info_for(s), cname(), std::span<std::byte>(buf));
+        if (n) send_rtcp_packet(s, std::span<const std::byte>(buf.data(), *n));
     }
 
     void send_bye(session& s) {
@@ -1952,6 +2174,13 @@ private:
     std::array<connection, Config::max_connections> conns_{};
     std::array<session, Config::max_sessions> sessions_{};
     std::array<path_slot, Config::max_paths> paths_{};
+    // Multicast group streams, one per path (session entries without a connection: no id, never
+    // named by a request, fanned out to as target max_sessions + slot).
+    struct no_groups {};  // (std::array<session, 0> would still take a byte, and its alignment)
+    [[no_unique_address]] std::conditional_t<Config::multicast, std::array<session, Config::max_paths>, no_groups> groups_{};
+    struct multicast_state { bool ready = false; };  // start() checked the options, the adapter took them
+    struct no_multicast_state {};
+    [[no_unique_address]] std::conditional_t<Config::multicast, multicast_state, no_multicast_state> multicast_;
     std::array<dims_entry, Config::max_paths> dims_{};
     std::array<char, Config::response_buffer_size> resp_{};
     // The response waiting in resp_ for a whole-packet adapter (out_capacity == 0).

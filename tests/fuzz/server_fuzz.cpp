@@ -35,7 +35,8 @@
 //  - data sent on a tunnel's GET (one that answered 200) closes it at the next poll;
 //  - on the WINC1500-like network no stream send exceeds 1400 bytes;
 //  - UDP datagrams fit the MTU, are RTP or valid RTCP, and go only to hosts that connected
-//    (never to a `destination=` elsewhere);
+//    (never to a `destination=` elsewhere) or, with default_config (which offers multicast), to
+//    the server's group on its ports;
 //  - with authentication on, no session is set up unless the harness sent the password, and
 //    every Digest challenge names the realm before the nonce;
 //  - session_count() <= capacity and equals the sessions set up and not yet torn down;
@@ -145,7 +146,11 @@ constexpr std::string_view transports[] = {
     "RTP/AVP;multicast",
     "RTP/AVP;unicast;client_port=0-1",
     "RTP/AVP/TCP;unicast;interleaved=254-255",
+    "RTP/AVP;multicast;destination=10.0.0.9;port=7000-7001;ttl=9",  // a client's own group: ignored
+    "RTP/AVP/UDP;multicast,RTP/AVP/TCP;unicast;interleaved=0-1",     // FFmpeg's multicast, then TCP
 };
+// default_config runs offer multicast to this group: path k's stream on port + 2k.
+const net::address fuzz_group = net::address::v4(239, 255, 0, 1, 5004);
 // x-sessioncookie values as FFmpeg (16 hex digits), GStreamer (letters), QuickTime (22 base64
 // characters) and a minimal client send them.
 constexpr std::string_view cookies[] = {"9d0b5f3a2c1e4d68", "ZkmVZeQpGxoOsxfWcyNbqhw",
@@ -494,10 +499,15 @@ struct harness {
         }
         for (const auto& d : world.datagrams) {
             check_media_packet(d.bytes, frame_mtu);
+            FUZZ_CHECK(d.to.port != 0);
+            if (d.to.same_host(fuzz_group)) {  // a group stream: only ever on the group's ports
+                FUZZ_CHECK(Config::multicast && d.to.port >= fuzz_group.port &&
+                           d.to.port < fuzz_group.port + 2 * Config::max_paths);
+                continue;
+            }
             char host[net::max_host_text];
             const std::size_t hn = net::format_host(d.to, std::span<char>(host));
             FUZZ_CHECK(hosts.count(std::string(host, hn)) == 1);  // no reflection
-            FUZZ_CHECK(d.to.port != 0);
         }
         world.datagrams.clear();
     }
@@ -776,8 +786,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         o.allow_basic = (flags & 0x80) != 0;
     }
     o.allow_http_tunnel = (flags & 0xC0) != 0x80;  // 0x80 without authentication: tunnels refused
-    if ((flags & 0x01) == 0)
+    if ((flags & 0x01) == 0) {
+        o.multicast_group = fuzz_group;  // multicast where it is compiled in
         run_with<test::fake_network, default_config>(in, o);
+    }
     else if (o.username.empty())
         run_with<checked_packet_network, embedded_config>(in, o);  // lean: no auth, no log text
     else

@@ -59,6 +59,11 @@ struct fake_world {
     std::vector<sent_datagram> datagrams;
     std::deque<std::pair<net::address, std::vector<std::byte>>> rtcp_in, rtp_in;
     std::size_t polls = 0;
+    // enable_multicast(): what the server asked for, and an error to answer with instead.
+    bool multicast_enabled = false;
+    std::uint8_t multicast_ttl = 0;
+    net::address multicast_interface{};
+    errc multicast_error{};
     // Per send() and send_datagrams() call: how many pieces it would hand the kernel once
     // adjacent ones are merged (as the POSIX adapter does), to see a wire image at work.
     std::vector<std::size_t> stream_send_runs, datagram_send_runs;
@@ -151,6 +156,13 @@ public:
         if (n == 0 && !dgs.empty()) return fail(errc::would_block);
         return n;
     }
+    result<void> enable_multicast(std::uint8_t ttl, const net::address& interface) {
+        if (w_->multicast_error != errc{}) return fail(w_->multicast_error);
+        w_->multicast_enabled = true;
+        w_->multicast_ttl = ttl;
+        w_->multicast_interface = interface;
+        return {};
+    }
     result<datagram_info> receive_datagram(udp_socket s, std::span<std::byte> buf) {
         auto& q = s == udp_socket::rtcp ? w_->rtcp_in : w_->rtp_in;
         if (q.empty()) return fail(errc::would_block);
@@ -195,6 +207,7 @@ public:
 
 static_assert(Network<fake_network>);
 static_assert(Network<fake_packet_network>);
+static_assert(MulticastSender<fake_network>);
 static_assert(SteadyClock<manual_clock>);
 static_assert(RandomSource<counter_random>);
 

@@ -916,6 +916,67 @@ TEST_CASE("posix network: send_datagrams delivers every datagram in order on eve
     }
 }
 
+TEST_CASE("posix network: multicast leaves by the bind address's interface with the TTL asked, on every send path",
+          "[posix][udp][multicast]") {
+    // A group of this process's own, joined on the loopback interface only: nothing leaves the host.
+    const auto pid = static_cast<unsigned>(::getpid());
+    const address group = address::v4(239, 255, static_cast<std::uint8_t>(pid >> 8), static_cast<std::uint8_t>(pid));
+    fd_guard member(udp_peer(address::v4(0, 0, 0, 0)));
+    const std::uint16_t port = local_of(member.get()).port;
+    ip_mreq join{};
+    std::memcpy(&join.imr_multiaddr.s_addr, group.bytes.data(), 4);
+    join.imr_interface.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::setsockopt(member.get(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof join) == 0);
+    const int on = 1;
+    REQUIRE(::setsockopt(member.get(), IPPROTO_IP, IP_RECVTTL, &on, sizeof on) == 0);
+
+    for (const udp_path path : {udp_path::gso, udp_path::sendmmsg, udp_path::sendmsg}) {
+        INFO("path " << path_name(path));
+        rtsp::posix::network net;
+        CHECK(net.enable_multicast(1, loopback4()).error() == rtsp::errc::invalid_argument);  // before open_udp
+        REQUIRE(net.open_udp(0).has_value());
+        net.force_udp_send_path(path);
+        REQUIRE(net.enable_multicast(7, loopback4()).has_value());
+        std::vector<std::size_t> shape(49, 1186);
+        shape.push_back(300);
+        datagram_set set(shape, 99);
+        auto r = net.send_datagrams(udp_socket::rtp, group.with_port(port), set.datagrams);
+        REQUIRE(r.has_value());
+        CHECK(*r == shape.size());
+        // Every datagram arrives, in order, with the TTL asked.
+        std::vector<char> buf(70000);
+        std::size_t got = 0;
+        const auto end = clk::now() + 3s;
+        while (got < shape.size() && clk::now() < end) {
+            if (!readable(member.get(), 100)) continue;
+            alignas(cmsghdr) char control[64];
+            iovec iov{buf.data(), buf.size()};
+            msghdr m{};
+            m.msg_iov = &iov;
+            m.msg_iovlen = 1;
+            m.msg_control = control;
+            m.msg_controllen = sizeof control;
+            const ssize_t n = ::recvmsg(member.get(), &m, MSG_DONTWAIT);
+            if (n < 0) continue;
+            INFO("datagram " << got);
+            CHECK(std::string(buf.data(), static_cast<std::size_t>(n)) == set.expected[got]);
+            int ttl = -1;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+                if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+            CHECK(ttl == 7);
+            ++got;
+        }
+        CHECK(got == shape.size());
+        // GSO works for a group as for a host: not refused and downgraded.
+        if (path != udp_path::gso || kernel_has_udp_gso()) CHECK(net.udp_send_path() == std::string(path_name(path)));
+    }
+    // An interface address this host does not have is refused.
+    rtsp::posix::network net;
+    REQUIRE(net.open_udp(0).has_value());
+    CHECK(net.enable_multicast(1, address::v4(203, 0, 113, 77)).error() == rtsp::errc::invalid_argument);
+    CHECK(net.enable_multicast(1, address::v4(0, 0, 0, 0)).has_value());  // any: the route decides
+}
+
 TEST_CASE("posix network: send_datagrams edge cases", "[posix][udp]") {
     rtsp::posix::network net;
     const std::string x = "x";

@@ -400,6 +400,31 @@ public:
         return {};
     }
 
+    /// rtsp::MulticastSender: multicast from both UDP sockets crosses at most `ttl` routers
+    /// (IP_MULTICAST_TTL; IPV6_MULTICAST_HOPS as well on a dual-stack socket) and, when
+    /// `interface` is a specific IPv4 address, leaves by that address's interface
+    /// (IP_MULTICAST_IF; else the route to the group decides). Loopback delivery stays on, so
+    /// clients on this host receive it too. Call after open_udp().
+    result<void> enable_multicast(std::uint8_t ttl, const net::address& interface) noexcept {
+        const int hops = ttl;
+        const bool v4_interface = !interface.is_v6() && !detail::is_unspecified(interface);
+        for (int fd : udp_) {
+            if (fd < 0) return fail(errc::invalid_argument);
+            // Linux applies IPv4 options to an IPv6 socket's v4-mapped traffic.
+            if (::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &hops, sizeof hops) != 0) return fail(errc::network_error);
+            if (udp_family_ == AF_INET6 &&
+                ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops) != 0)
+                return fail(errc::network_error);
+            if (v4_interface) {
+                in_addr a{};
+                std::memcpy(&a.s_addr, interface.bytes.data(), 4);
+                if (::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof a) != 0)
+                    return fail(errc::invalid_argument);  // not an address of this host
+            }
+        }
+        return {};
+    }
+
     /// The local port of socket s (0 before open_udp()).
     [[nodiscard]] std::uint16_t udp_port(udp_socket s) const noexcept { return ports_[index(s)]; }
 
@@ -870,6 +895,7 @@ private:
 };
 
 static_assert(Network<network>);
+static_assert(MulticastSender<network>);
 static_assert(WallClock<steady_clock>);
 static_assert(RandomSource<random>);
 
