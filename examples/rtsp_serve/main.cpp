@@ -117,6 +117,7 @@ rtsp_serve::client_sample sample_of(const rtsp::session_info& s) {
     c.path = std::string(s.path);
     c.tcp = s.tcp;
     c.http_tunnel = s.http_tunnel;
+    c.multicast = s.multicast;
     c.playing = s.playing;
     c.frames_sent = s.frames_sent;
     c.frames_dropped = s.frames_dropped;
@@ -275,6 +276,8 @@ int main(int argc, char** argv) {
     so.session_name = "rtsp-serve";
     so.username = opt.user;  // Digest MD5 on every request but OPTIONS; opt outlives the server
     so.password = opt.password;
+    so.multicast_group = opt.multicast;  // all zero without --multicast: off
+    so.multicast_ttl = opt.multicast_ttl;
     // The size for SDP's a=x-dimensions, needed when a side exceeds 2040 (RFC 2435's limit).
     if (opt.source == source_kind::pattern) {
         so.width = opt.width;
@@ -311,7 +314,10 @@ int main(int argc, char** argv) {
         std::string a = "?";
         server.for_each_session([&](const rtsp::session_info& s) {
             if (s.id == id)
-                a = format_peer(s.peer) + (!s.tcp ? " (UDP)" : s.http_tunnel ? " (HTTP tunnel)" : " (TCP)");
+                a = format_peer(s.peer) + (s.multicast ? " (multicast)"
+                                           : !s.tcp      ? " (UDP)"
+                                           : s.http_tunnel ? " (HTTP tunnel)"
+                                                           : " (TCP)");
         });
         return a;
     };
@@ -358,7 +364,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "rtsp-serve: port %u is already in use; pick another with --port\n",
                          static_cast<unsigned>(opt.port));
         else
-            std::fprintf(stderr, "rtsp-serve: cannot listen on %s port %u: %s\n",
+            std::fprintf(stderr, "rtsp-serve: cannot start on %s port %u: %s\n",
                          opt.bound_to_any() ? "any address" : opt.bind_text.c_str(),
                          static_cast<unsigned>(opt.port), std::string(rtsp::to_string(r.error())).c_str());
         return 1;
@@ -381,6 +387,13 @@ int main(int argc, char** argv) {
     banner += "  vlc --network-caching=200 " + url + "\n";
     banner += "  gst-launch-1.0 rtspsrc location=" + url +
               " latency=100 ! rtpjpegdepay ! jpegdec ! videoconvert ! autovideosink\n";
+    if (!opt.multicast_text.empty()) {
+        banner += "multicast to group " + format_peer(opt.multicast) + " (TTL " +
+                  std::to_string(opt.multicast_ttl) + ") for clients that ask for it:\n";
+        banner += "  ffplay -rtsp_transport udp_multicast " + url + "\n";
+        banner += "  gst-launch-1.0 rtspsrc location=" + url +
+                  " protocols=udp-mcast ! rtpjpegdepay ! jpegdec ! videoconvert ! autovideosink\n";
+    }
     banner += "Ctrl-C stops the server.";
     con.info(banner);
 

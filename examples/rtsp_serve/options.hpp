@@ -35,6 +35,7 @@ inline constexpr std::uint32_t max_dimension = 4096;
 inline constexpr std::uint32_t min_dimension = 16;
 // rtsp::default_config::max_path_length; longer paths are refused by the server anyway.
 inline constexpr std::size_t max_path_length = 64;
+inline constexpr std::uint16_t default_multicast_port = 5004;
 
 struct options {
     std::uint16_t port = default_port;
@@ -53,6 +54,9 @@ struct options {
     bool list_formats = false;           ///< --list-formats: print the v4l2 device's formats, exit
     std::string user;                    ///< --user: Digest credentials (with --password)
     std::string password;
+    std::string multicast_text;          ///< --multicast as typed (host part); empty = off
+    rtsp::net::address multicast{};      ///< group and first RTP port
+    std::uint8_t multicast_ttl = 1;      ///< --multicast-ttl: this subnet unless asked
 
     [[nodiscard]] bool bound_to_any() const noexcept { return bind_text.empty(); }
 };
@@ -117,6 +121,36 @@ inline std::string path_problem(std::string_view p) {
     }
 }
 
+// GROUP, GROUP:PORT, [V6GROUP] or [V6GROUP]:PORT; the port defaults to 5004. Why `text` is not
+// a usable multicast group, or "" when it is (stored in out).
+inline std::string parse_multicast(std::string_view text, rtsp::net::address& out, std::string& host) {
+    std::string_view addr = text, port_text;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) return "has no closing ']'";
+        addr = text.substr(1, close - 1);
+        if (close + 1 < text.size()) {
+            if (text[close + 1] != ':') return "has something other than :PORT after ']'";
+            port_text = text.substr(close + 2);
+        }
+    } else if (const auto colon = text.find(':'); colon != std::string_view::npos &&
+                                                   text.find(':', colon + 1) == std::string_view::npos) {
+        addr = text.substr(0, colon);  // one colon: IPv4:PORT (IPv6 has several)
+        port_text = text.substr(colon + 1);
+    }
+    if (!parse_address(addr, out)) return "is not an IP address";
+    const bool group = out.is_v6() ? out.bytes[0] == 0xFF : (out.bytes[0] >= 224 && out.bytes[0] <= 239);
+    if (!group) return "is not a multicast address (IPv4 224.0.0.0 to 239.255.255.255, e.g. 239.255.0.1; IPv6 ff00::/8)";
+    std::uint64_t port = default_multicast_port;
+    if (!port_text.empty() || text.ends_with(':')) {
+        if (!parse_uint(port_text, port) || port < 1024 || port > 65534 - 2 * 8 || port % 2 != 0)
+            return "needs an even port from 1024 to 65518 (RTCP takes the next one, other paths the ports above)";
+    }
+    out.port = static_cast<std::uint16_t>(port);
+    host = std::string(addr);
+    return {};
+}
+
 inline bool parse_size(std::string_view s, std::uint64_t& w, std::uint64_t& h) {
     auto x = s.find_first_of("xX");
     if (x == std::string_view::npos) return false;
@@ -168,7 +202,8 @@ inline parse_outcome parse_options(const std::vector<std::string_view>& args) {
 
         static constexpr std::string_view with_value[] = {"--port", "--bind", "--path", "--fps",
                                                           "--quality", "--size", "--source",
-                                                          "--user", "--password"};
+                                                          "--user", "--password", "--multicast",
+                                                          "--multicast-ttl"};
         bool known = false;
         for (auto k : with_value) known = known || name == k;
         if (!known) {
@@ -240,6 +275,14 @@ inline parse_outcome parse_options(const std::vector<std::string_view>& args) {
                     return error(n + " must not contain control characters, quotes or backslashes" +
                                  std::string(name == "--user" ? " (or ':')" : ""));
             (name == "--user" ? o.user : o.password) = v;
+        } else if (name == "--multicast") {
+            if (auto why = detail::parse_multicast(value, o.multicast, o.multicast_text); !why.empty())
+                return error("--multicast '" + v + "' " + why);
+        } else if (name == "--multicast-ttl") {
+            std::uint64_t t = 0;
+            if (!detail::parse_uint(value, t) || t > 255)
+                return error("--multicast-ttl must be a number from 0 to 255, not '" + v + "'");
+            o.multicast_ttl = static_cast<std::uint8_t>(t);
         } else if (name == "--source") {
             if (value == "pattern") {
                 o.source = source_kind::pattern;
@@ -315,6 +358,14 @@ Options:
                     clients open rtsp://U:P@HOST:PORT/P
   --password P      the password for --user (visible in the process list: use a
                     throwaway one)
+  --multicast G[:P] also offer UDP multicast: clients that ask for it (ffplay
+                    -rtsp_transport udp_multicast, VLC --rtsp-mcast, GStreamer
+                    rtspsrc protocols=udp-mcast) join group G, port P (even,
+                    default 5004), sent once per frame however many watch;
+                    e.g. 239.255.0.1. With --bind ADDR it leaves by ADDR's
+                    interface
+  --multicast-ttl N time to live of multicast packets (IP TTL), 0..255
+                    (default 1: this subnet only)
   --quiet, -q       no status display
   --verbose, -v     log every RTSP request and response line
   --help, -h        this text
@@ -343,6 +394,8 @@ Examples:
       the webcam at rtsp://127.0.0.1:8554/cam
   rtsp-serve --bind 127.0.0.1 --verbose
       local clients only, with the RTSP dialogue printed
+  rtsp-serve --multicast 239.255.0.1
+      unicast as always, and multicast for clients that ask for it
 
 Watch with:
   ffplay -rtsp_transport tcp -fflags nobuffer -flags low_delay rtsp://127.0.0.1:8554/

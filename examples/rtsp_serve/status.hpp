@@ -34,6 +34,7 @@ struct client_sample {
     std::string path;               ///< the stream path it set up
     bool tcp = false;               ///< RTP interleaved on the RTSP connection (else UDP)
     bool http_tunnel = false;       ///< set up through an RTSP-over-HTTP tunnel
+    bool multicast = false;         ///< receives the path's multicast group stream
     bool playing = false;
     std::uint64_t frames_sent = 0, frames_dropped = 0, bytes_sent = 0;
 };
@@ -194,6 +195,7 @@ private:
         return b;
     }
     static std::string transport(const client_sample& c) {
+        if (c.multicast) return "MCAST";
         return !c.tcp ? "UDP" : c.http_tunnel ? "HTTP" : "TCP";  // media: UDP even when tunnelled
     }
 

@@ -93,6 +93,42 @@ TEST_CASE("rtsp-serve options: bind addresses", "[rtsp_serve][options]") {
     CHECK(parse_ok({"--bind", "::"}).bound_to_any());
 }
 
+TEST_CASE("rtsp-serve options: --multicast and --multicast-ttl", "[rtsp_serve][options]") {
+    const options off = parse_ok({});
+    CHECK(off.multicast_text.empty());
+    CHECK(off.multicast == rtsp::net::address{});  // all zero: the server's "off"
+    const options d = parse_ok({"--multicast", "239.255.0.1"});
+    CHECK(d.multicast == rtsp::net::address::v4(239, 255, 0, 1, 5004));  // the default port
+    CHECK(d.multicast_text == "239.255.0.1");
+    CHECK(d.multicast_ttl == 1);  // this subnet unless asked
+    const options p = parse_ok({"--multicast=224.1.2.3:6000", "--multicast-ttl", "16"});
+    CHECK(p.multicast == rtsp::net::address::v4(224, 1, 2, 3, 6000));
+    CHECK(p.multicast_ttl == 16);
+    CHECK(parse_ok({"--multicast-ttl=0"}).multicast_ttl == 0);
+    const options v6 = parse_ok({"--multicast", "[ff15::42]:7000"});
+    CHECK(v6.multicast.is_v6());
+    CHECK(v6.multicast.bytes[0] == 0xff);
+    CHECK(v6.multicast.bytes[15] == 0x42);
+    CHECK(v6.multicast.port == 7000);
+    CHECK(v6.multicast_text == "ff15::42");
+    CHECK(parse_ok({"--multicast", "ff02::1"}).multicast.port == 5004);  // IPv6 without brackets
+}
+
+TEST_CASE("rtsp-serve status: multicast members show as MCAST", "[rtsp_serve][status]") {
+    using namespace std::chrono;
+    status_display d(true);
+    client_sample m;
+    m.id = 7;
+    m.address = "192.0.2.7:5000";
+    m.path = "/";
+    m.multicast = true;
+    m.playing = true;
+    const std::vector<client_sample> one{m};
+    const std::string board = d.update(steady_clock::time_point{} + hours(1), one);
+    CHECK(board.find("MCAST") != std::string::npos);
+    CHECK(board.find("UDP") == std::string::npos);
+}
+
 TEST_CASE("rtsp-serve options: paths are normalized", "[rtsp_serve][options]") {
     CHECK(parse_ok({"--path", "/cam/"}).path == "/cam");
     CHECK(parse_ok({"--path", "/"}).path == "/");
@@ -157,6 +193,20 @@ TEST_CASE("rtsp-serve options: every bad command line gives a message", "[rtsp_s
         {{"--help=yes"}, "--help takes no value"},
         {{"--quiet", "--verbose"}, "cannot be used together"},
         {{"--port", "8554", "--fps", "0"}, "--fps"},
+        {{"--multicast", "192.168.1.5"}, "is not a multicast address"},
+        {{"--multicast", "240.0.0.1"}, "is not a multicast address"},
+        {{"--multicast", "2001:db8::1"}, "is not a multicast address"},
+        {{"--multicast", "cam-group"}, "is not an IP address"},
+        {{"--multicast", ""}, "is not an IP address"},
+        {{"--multicast", "239.255.0.1:5005"}, "even port from 1024 to 65518"},
+        {{"--multicast", "239.255.0.1:80"}, "even port"},
+        {{"--multicast", "239.255.0.1:65520"}, "even port"},
+        {{"--multicast", "239.255.0.1:"}, "even port"},
+        {{"--multicast", "[ff15::42"}, "no closing ']'"},
+        {{"--multicast", "[ff15::42]7000"}, "other than :PORT"},
+        {{"--multicast"}, "--multicast needs a value"},
+        {{"--multicast-ttl", "256"}, "--multicast-ttl must be a number from 0 to 255"},
+        {{"--multicast-ttl", "-1"}, "0 to 255"},
     };
     for (const auto& c : cases) {
         std::string joined;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# UDP multicast with GStreamer: rtsp-serve --bind 127.0.0.1 --multicast GROUP:PORT sends the
+# group stream out of the loopback interface (IP_MULTICAST_IF 127.0.0.1, TTL 1, so nothing
+# leaves the host); two rtspsrc protocols=udp-mcast multicast-iface=lo clients join it while a
+# unicast UDP client watches the same path. Each must decode 30 frames at the served size, exit
+# 0 and print no ERROR within 25 s; the server must report both multicast sessions and one group
+# stream, ended after they leave.
+# FFmpeg is not in this test: it joins a group on the interface of the default route, which a
+# loopback-only test cannot use (docs/clients.md).
+# usage: multicast_test.sh RTSP_SERVE FRAME_TOOL
+set -euo pipefail
+SERVE=$1 FRAME_TOOL=$2
+source "$(dirname "$0")/lib.sh"
+require_tools gst-launch-1.0
+require_gst_elements rtspsrc rtpjpegdepay jpegdec fakesink
+
+W=320 H=240 N=30
+# A group and port of its own, so that runs side by side do not receive each other's streams.
+GROUP=239.255.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))
+PORT=$((20000 + 2 * (RANDOM % 10000)))
+start_server --path /cam --size ${W}x$H --fps 30 --quality 90 --multicast "$GROUP:$PORT" --verbose
+
+CLIENTS=(mcast-1 mcast-2 unicast)
+PIDS=()
+for c in "${CLIENTS[@]}"; do
+    args=(protocols=udp-mcast multicast-iface=lo)
+    [[ $c == unicast ]] && args=(protocols=udp)
+    timeout -k 5 25 gst-launch-1.0 -v rtspsrc location="$SERVER_URL" "${args[@]}" \
+        ! rtpjpegdepay ! jpegdec ! fakesink num-buffers=$N silent=false >"$WORK/$c.log" 2>&1 &
+    PIDS+=($!)
+    STARTED_PIDS+=($!)
+done
+
+for i in "${!CLIENTS[@]}"; do
+    c=${CLIENTS[$i]} out=$WORK/${CLIENTS[$i]}.log status=0
+    wait "${PIDS[$i]}" || status=$?
+    if gst_run_failed "$out" "$status"; then  # an ERROR, or a bad exit (lib.sh: shutdown race)
+        show "$out"
+        show "$SERVER_LOG"
+        [[ $status -eq 124 ]] && fail "gst-launch ($c) did not receive $N frames within 25 s"
+        fail "gst-launch ($c) printed an ERROR or exited with status $status"
+    fi
+    frames=$(grep -c "fakesink0: last-message = chain" "$out" || true)
+    if [[ $frames -ne $N ]]; then
+        show "$out"
+        fail "gst-launch ($c): fakesink got $frames decoded frames, expected $N"
+    fi
+    if ! tr -d '\\' <"$out" | grep -qE "fakesink0.*caps.*video/x-raw.*width=\(int\)$W, height=\(int\)$H"; then
+        show "$out"
+        fail "gst-launch ($c): the decoded frames are not ${W}x$H"
+    fi
+    log "ok: GStreamer rtspsrc ($c) decoded $N frames of ${W}x$H, no ERROR"
+done
+
+stop_server
+# What the server saw: two multicast sessions, one unicast, and one group stream for them.
+members=$(grep -c "(multicast) setup /cam" "$SERVER_LOG" || true)
+unicast=$(grep -c "(UDP) setup /cam" "$SERVER_LOG" || true)
+streams=$(grep -c "multicast stream for /cam on $GROUP:$PORT" "$SERVER_LOG" || true)
+ended=$(grep -c "multicast stream for /cam ended" "$SERVER_LOG" || true)
+if [[ $members -ne 2 || $unicast -ne 1 || $streams -lt 1 || $streams -ne $ended ]]; then
+    show "$SERVER_LOG"
+    fail "rtsp-serve's log: $members multicast and $unicast unicast setups (expected 2 and 1), $streams group streams started and $ended ended"
+fi
+log "ok: two multicast members and a unicast client on one path; $streams group stream(s) to $GROUP:$PORT"
+log "PASS"
