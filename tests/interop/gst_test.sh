@@ -23,22 +23,7 @@ for proto in udp tcp http; do
     # -v prints each buffer fakesink gets (silent=false) and the negotiated caps.
     timeout -k 5 25 gst-launch-1.0 -v rtspsrc location="$url" protocols=$lower \
         ! rtpjpegdepay ! jpegdec ! fakesink num-buffers=$N silent=false >"$out" 2>&1 || status=$?
-    if gst_run_failed "$out" "$status"; then  # an ERROR, or a bad exit (lib.sh: shutdown race)
-        show "$out"
-        [[ $status -eq 124 ]] && fail "gst-launch ($proto) did not receive $N frames within 25 s"
-        fail "gst-launch ($proto) printed an ERROR or exited with status $status"
-    fi
-    frames=$(grep -c "fakesink0: last-message = chain" "$out" || true)
-    if [[ $frames -ne $N ]]; then
-        show "$out"
-        fail "gst-launch ($proto): fakesink got $frames decoded frames, expected $N"
-    fi
-    # The size is in the sink pad's notify::caps line, or (that notification is asynchronous and
-    # can be missed on a slow machine) in fakesink's caps event, printed with escaped characters.
-    if ! tr -d '\\' <"$out" | grep -qE "fakesink0.*caps.*video/x-raw.*width=\(int\)$W, height=\(int\)$H"; then
-        show "$out"
-        fail "gst-launch ($proto): the decoded frames are not ${W}x$H"
-    fi
+    check_gst_decoded "$out" "$status" "$proto" $N $W $H
     if [[ $proto == http ]] && ! grep -q ", HTTP, path /cam" "$SERVER_LOG"; then
         show "$SERVER_LOG"
         fail "gst-launch ($url): rtsp-serve did not report a session through an HTTP tunnel"

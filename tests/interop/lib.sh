@@ -172,3 +172,26 @@ gst_run_failed() {
     if grep -q "Got EOS from element" "$file" && gst_error_while_playing "$file"; then return 0; fi
     return 1
 }
+
+# check_gst_decoded FILE STATUS LABEL N W H: a `gst-launch-1.0 -v ... ! fakesink silent=false
+# num-buffers=N` run (output in FILE, exit status STATUS) must have decoded N frames of WxH
+# without an ERROR; fails the test naming LABEL and showing FILE otherwise.
+check_gst_decoded() {
+    local out=$1 status=$2 label=$3 n=$4 w=$5 h=$6 frames
+    if gst_run_failed "$out" "$status"; then  # an ERROR, or a bad exit (the shutdown race aside)
+        show "$out"
+        [[ $status -eq 124 ]] && fail "gst-launch ($label) did not receive $n frames in time"
+        fail "gst-launch ($label) printed an ERROR or exited with status $status"
+    fi
+    frames=$(grep -c "fakesink0: last-message = chain" "$out" || true)
+    if [[ $frames -ne $n ]]; then
+        show "$out"
+        fail "gst-launch ($label): fakesink got $frames decoded frames, expected $n"
+    fi
+    # The size is in the sink pad's notify::caps line, or (that notification is asynchronous and
+    # can be missed on a slow machine) in fakesink's caps event, printed with escaped characters.
+    if ! tr -d '\\' <"$out" | grep -qE "fakesink0.*caps.*video/x-raw.*width=\(int\)$w, height=\(int\)$h"; then
+        show "$out"
+        fail "gst-launch ($label): the decoded frames are not ${w}x$h"
+    fi
+}

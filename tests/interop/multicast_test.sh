@@ -35,21 +35,8 @@ done
 for i in "${!CLIENTS[@]}"; do
     c=${CLIENTS[$i]} out=$WORK/${CLIENTS[$i]}.log status=0
     wait "${PIDS[$i]}" || status=$?
-    if gst_run_failed "$out" "$status"; then  # an ERROR, or a bad exit (lib.sh: shutdown race)
-        show "$out"
-        show "$SERVER_LOG"
-        [[ $status -eq 124 ]] && fail "gst-launch ($c) did not receive $N frames within 25 s"
-        fail "gst-launch ($c) printed an ERROR or exited with status $status"
-    fi
-    frames=$(grep -c "fakesink0: last-message = chain" "$out" || true)
-    if [[ $frames -ne $N ]]; then
-        show "$out"
-        fail "gst-launch ($c): fakesink got $frames decoded frames, expected $N"
-    fi
-    if ! tr -d '\\' <"$out" | grep -qE "fakesink0.*caps.*video/x-raw.*width=\(int\)$W, height=\(int\)$H"; then
-        show "$out"
-        fail "gst-launch ($c): the decoded frames are not ${W}x$H"
-    fi
+    if gst_run_failed "$out" "$status"; then show "$SERVER_LOG"; fi  # who left, and why
+    check_gst_decoded "$out" "$status" "$c" $N $W $H
     log "ok: GStreamer rtspsrc ($c) decoded $N frames of ${W}x$H, no ERROR"
 done
 
