@@ -139,8 +139,7 @@ inline std::string parse_multicast(std::string_view text, rtsp::net::address& ou
         port_text = text.substr(colon + 1);
     }
     if (!parse_address(addr, out)) return "is not an IP address";
-    const bool group = out.is_v6() ? out.bytes[0] == 0xFF : (out.bytes[0] >= 224 && out.bytes[0] <= 239);
-    if (!group) return "is not a multicast address (IPv4 224.0.0.0 to 239.255.255.255, e.g. 239.255.0.1; IPv6 ff00::/8)";
+    if (!out.is_multicast()) return "is not a multicast address (IPv4 224.0.0.0 to 239.255.255.255, e.g. 239.255.0.1; IPv6 ff00::/8)";
     std::uint64_t port = default_multicast_port;
     if (!port_text.empty() || text.ends_with(':')) {
         if (!parse_uint(port_text, port) || port < 1024 || port > 65534 - 2 * 8 || port % 2 != 0)

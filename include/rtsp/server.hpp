@@ -1365,17 +1365,18 @@ private:
             s.peer_rtcp = peer.with_port(spec->client_rtcp_port);
         }
         char tbuf[160];
-        auto tn = protocol::write_transport_reply(*spec, net_.udp_port(udp_socket::rtp),
-                                                  net_.udp_port(udp_socket::rtcp), s.ssrc,
-                                                  std::span<char>(tbuf));
-        if constexpr (Config::multicast) {
-            if (is_member(s)) {
-                const session& g = groups_[s.group.slot];
-                tn = protocol::write_multicast_transport_reply(g.peer_rtp, opts_.multicast_ttl, g.ssrc,
-                                                               std::span<char>(tbuf));
+        auto tn = [&] {
+            if constexpr (Config::multicast) {
+                if (is_member(s)) {  // the group's address, ports and SSRC, not the client's
+                    const session& g = groups_[s.group.slot];
+                    return protocol::write_multicast_transport_reply(g.peer_rtp, opts_.multicast_ttl, g.ssrc,
+                                                                     std::span<char>(tbuf));
+                }
             }
-            sync_groups(r.now);  // a session that switched transports may have left a group
-        }
+            return protocol::write_transport_reply(*spec, net_.udp_port(udp_socket::rtp),
+                                                   net_.udp_port(udp_socket::rtcp), s.ssrc, std::span<char>(tbuf));
+        }();
+        if constexpr (Config::multicast) sync_groups(r.now);  // a session that switched transports may have left a group
         begin_reply(r, 200);
         if (tn) r.w.header("Transport", std::string_view(tbuf, *tn));
         write_session_header(r.w, s);
@@ -1482,8 +1483,7 @@ private:
             return fail(errc::invalid_argument);
         } else {
             const net::address& g = opts_.multicast_group;
-            const bool group = g.is_v6() ? g.bytes[0] == 0xFF : (g.bytes[0] >= 224 && g.bytes[0] <= 239);
-            if (!group) {
+            if (!g.is_multicast()) {
                 note(log_level::error, "multicast_group ", g,
                      " is not a multicast address (IPv4 224.0.0.0/4, IPv6 ff00::/8)");
                 return fail(errc::invalid_argument);

@@ -23,6 +23,27 @@ rtsp::net::address v6(std::initializer_list<std::uint16_t> groups) {
 }
 }  // namespace
 
+TEST_CASE("multicast groups are 224.0.0.0/4 and ff00::/8", "[address][multicast]") {
+    using rtsp::net::address;
+    CHECK(address::v4(224, 0, 0, 1).is_multicast());
+    CHECK(address::v4(239, 255, 255, 255).is_multicast());
+    CHECK_FALSE(address::v4(223, 255, 255, 255).is_multicast());
+    CHECK_FALSE(address::v4(240, 0, 0, 1).is_multicast());
+    CHECK_FALSE(address::v4(127, 0, 0, 1).is_multicast());
+    address v6;
+    v6.fam = rtsp::net::family::v6;
+    v6.bytes[0] = 0xFF;
+    v6.bytes[1] = 0x02;
+    CHECK(v6.is_multicast());
+    v6.bytes[0] = 0xFE;  // fe80::/10, link-local unicast
+    CHECK_FALSE(v6.is_multicast());
+    address mapped;  // ::ffff:224.0.0.1 is an IPv6 form, not the IPv4 group
+    mapped.fam = rtsp::net::family::v6;
+    mapped.bytes[10] = mapped.bytes[11] = 0xFF;
+    mapped.bytes[12] = 224;
+    CHECK_FALSE(mapped.is_multicast());
+}
+
 TEST_CASE("IPv4 and IPv6 hosts format as clients expect them", "[address]") {
     CHECK(host(rtsp::net::address::v4(127, 0, 0, 1)) == "127.0.0.1");
     CHECK(host(rtsp::net::address::v4(255, 255, 255, 255)) == "255.255.255.255");

@@ -390,6 +390,7 @@ TEST_CASE("a multicast SETUP the server cannot serve gets 461, and a unicast alt
         CHECK(c.transport.find("destination=239.255.0.1;port=5004-5005;ttl=4;") != std::string::npos);
         REQUIRE(send(h, c, "PLAY", "/cam").status == 200);
         h.step(2);
+        REQUIRE_FALSE(h.world.datagrams.empty());
         for (const auto& d : h.world.datagrams) CHECK(d.to.same_host(group_addr));
     }
 }

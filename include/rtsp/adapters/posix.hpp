@@ -400,8 +400,8 @@ public:
         return {};
     }
 
-    /// rtsp::MulticastSender: multicast from both UDP sockets crosses at most `ttl` routers
-    /// (IP_MULTICAST_TTL; IPV6_MULTICAST_HOPS as well on a dual-stack socket) and, when
+    /// rtsp::MulticastSender: multicast from both UDP sockets carries IP TTL `ttl` (1: this
+    /// subnet only; IP_MULTICAST_TTL, and IPV6_MULTICAST_HOPS on a dual-stack socket) and, when
     /// `interface` is a specific IPv4 address, leaves by that address's interface
     /// (IP_MULTICAST_IF; else the route to the group decides). Loopback delivery stays on, so
     /// clients on this host receive it too. Call after open_udp().

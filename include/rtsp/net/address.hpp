@@ -36,6 +36,10 @@ struct address {
         r.port = p;
         return r;
     }
+    /// A multicast group: IPv4 224.0.0.0/4, IPv6 ff00::/8.
+    [[nodiscard]] constexpr bool is_multicast() const noexcept {
+        return fam == family::v6 ? bytes[0] == 0xFF : (bytes[0] & 0xF0) == 0xE0;
+    }
     /// Same host (family and address bytes), any port.
     [[nodiscard]] constexpr bool same_host(const address& o) const noexcept {
         if (fam != o.fam) return false;
