@@ -13,6 +13,7 @@
 #   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good ffmpeg
 #                                             tests/interop: real RTSP clients
 #   libjpeg-turbo-progs                       tests/interop: cjpeg makes 4:2:2 and restart JPEGs
+#   python3-opencv                            tests/interop: OpenCV's FFmpeg and GStreamer backends
 #   python3-gi gir1.2-gst-rtsp-server-1.0     tests/relay: gst-rtsp-server relaying our stream
 #   valgrind                                  tests/hardening: memcheck of a real streaming run
 #   clang libclang-rt-14-dev                  tests/fuzz: libFuzzer
@@ -24,7 +25,7 @@ RTSP_DEPS=(
   libbenchmark-dev
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good ffmpeg
-  libjpeg-turbo-progs
+  libjpeg-turbo-progs python3-opencv
   python3-gi gir1.2-gst-rtsp-server-1.0
   valgrind
   clang libclang-rt-14-dev
