@@ -14,6 +14,7 @@
 #                                             tests/interop: real RTSP clients
 #   libjpeg-turbo-progs                       tests/interop: cjpeg makes 4:2:2 and restart JPEGs
 #   python3-opencv                            tests/interop: OpenCV's FFmpeg and GStreamer backends
+#   iproute2                                  tests/interop: FFmpeg multicast in a network namespace
 #   python3-gi gir1.2-gst-rtsp-server-1.0     tests/relay: gst-rtsp-server relaying our stream
 #   valgrind                                  tests/hardening: memcheck of a real streaming run
 #   clang libclang-rt-14-dev                  tests/fuzz: libFuzzer
@@ -25,7 +26,7 @@ RTSP_DEPS=(
   libbenchmark-dev
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good ffmpeg
-  libjpeg-turbo-progs python3-opencv
+  libjpeg-turbo-progs python3-opencv iproute2
   python3-gi gir1.2-gst-rtsp-server-1.0
   valgrind
   clang libclang-rt-14-dev

@@ -6,8 +6,8 @@
 # unicast UDP client watches the same path. Each must decode 30 frames at the served size, exit
 # 0 and print no ERROR within 25 s; the server must report both multicast sessions and one group
 # stream, ended after they leave.
-# FFmpeg is not in this test: it joins a group on the interface of the default route, which a
-# loopback-only test cannot use (docs/clients.md).
+# FFmpeg is in ffmpeg_multicast_test.sh: it joins a group on the interface of its route to the
+# group (no option names one), so it needs a network namespace of its own.
 # usage: multicast_test.sh RTSP_SERVE FRAME_TOOL
 set -euo pipefail
 SERVE=$1 FRAME_TOOL=$2
