@@ -46,6 +46,8 @@ struct serve_config : rtsp::default_config {
     static constexpr std::size_t max_sessions = 64;
 };
 using server_t = rtsp::basic_rtsp_server<serve_config>;
+// --multicast's port check (options.hpp) counts default_config's group slots.
+static_assert(serve_config::max_paths == rtsp::default_config::max_paths);
 
 // The signal handler's only way to the server: stop() is one relaxed atomic store.
 std::atomic<server_t*> g_server{nullptr};

@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "rtsp/config.hpp"
 #include "rtsp/net/address.hpp"
 
 namespace rtsp_serve {
@@ -36,6 +37,9 @@ inline constexpr std::uint32_t min_dimension = 16;
 // rtsp::default_config::max_path_length; longer paths are refused by the server anyway.
 inline constexpr std::size_t max_path_length = 64;
 inline constexpr std::uint16_t default_multicast_port = 5004;
+/// The highest first port: the k-th of max_paths group streams uses port + 2k and its RTCP the
+/// next one, so the last RTCP port is port + 2 * max_paths - 1 <= 65535 (the server's own check).
+inline constexpr std::uint64_t max_multicast_port = 65536 - 2 * rtsp::default_config::max_paths;
 
 struct options {
     std::uint16_t port = default_port;
@@ -142,8 +146,9 @@ inline std::string parse_multicast(std::string_view text, rtsp::net::address& ou
     if (!out.is_multicast()) return "is not a multicast address (IPv4 224.0.0.0 to 239.255.255.255, e.g. 239.255.0.1; IPv6 ff00::/8)";
     std::uint64_t port = default_multicast_port;
     if (!port_text.empty() || text.ends_with(':')) {
-        if (!parse_uint(port_text, port) || port < 1024 || port > 65534 - 2 * 8 || port % 2 != 0)
-            return "needs an even port from 1024 to 65518 (RTCP takes the next one, other paths the ports above)";
+        if (!parse_uint(port_text, port) || port < 1024 || port > max_multicast_port || port % 2 != 0)
+            return "needs an even port from 1024 to " + std::to_string(max_multicast_port) +
+                   " (RTCP takes the next one, other paths the ports above)";
     }
     out.port = static_cast<std::uint16_t>(port);
     host = std::string(addr);

@@ -112,6 +112,9 @@ TEST_CASE("rtsp-serve options: --multicast and --multicast-ttl", "[rtsp_serve][o
     CHECK(v6.multicast.port == 7000);
     CHECK(v6.multicast_text == "ff15::42");
     CHECK(parse_ok({"--multicast", "ff02::1"}).multicast.port == 5004);  // IPv6 without brackets
+    // The highest first port the server accepts with default_config's 8 group slots: the last
+    // slot's RTCP port is 65535.
+    CHECK(parse_ok({"--multicast", "239.255.0.1:65520"}).multicast.port == 65520);
 }
 
 TEST_CASE("rtsp-serve status: multicast members show as MCAST", "[rtsp_serve][status]") {
@@ -198,9 +201,9 @@ TEST_CASE("rtsp-serve options: every bad command line gives a message", "[rtsp_s
         {{"--multicast", "2001:db8::1"}, "is not a multicast address"},
         {{"--multicast", "cam-group"}, "is not an IP address"},
         {{"--multicast", ""}, "is not an IP address"},
-        {{"--multicast", "239.255.0.1:5005"}, "even port from 1024 to 65518"},
+        {{"--multicast", "239.255.0.1:5005"}, "even port from 1024 to 65520"},
         {{"--multicast", "239.255.0.1:80"}, "even port"},
-        {{"--multicast", "239.255.0.1:65520"}, "even port"},
+        {{"--multicast", "239.255.0.1:65522"}, "even port"},
         {{"--multicast", "239.255.0.1:"}, "even port"},
         {{"--multicast", "[ff15::42"}, "no closing ']'"},
         {{"--multicast", "[ff15::42]7000"}, "other than :PORT"},
