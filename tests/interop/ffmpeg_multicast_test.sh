@@ -47,25 +47,9 @@ done
 for i in "${!CLIENTS[@]}"; do
     c=${CLIENTS[$i]} out=$WORK/${CLIENTS[$i]}.log status=0
     wait "${PIDS[$i]}" || status=$?
-    if [[ $status -ne 0 ]]; then
-        show "$out"
-        show "$SERVER_LOG"
-        [[ $status -eq 124 ]] && fail "ffprobe ($c) did not finish within 30 s"
-        fail "ffprobe ($c) exited with status $status"
-    fi
-    codec=$(sed -n 's/^codec_name=//p' "$out")
-    width=$(sed -n 's/^width=//p' "$out")
-    height=$(sed -n 's/^height=//p' "$out")
-    frames=$(sed -n 's/^nb_read_frames=//p' "$out")
-    if [[ $codec != mjpeg || $width != "$W" || $height != "$H" || ! $frames =~ ^[0-9]+$ ]]; then
-        show "$out"
-        fail "ffprobe ($c): expected codec_name=mjpeg width=$W height=$H and a frame count"
-    fi
-    if ((frames < MIN_FRAMES)); then
-        show "$out"
-        fail "ffprobe ($c): decoded $frames frames in ${SECONDS_READ} s of stream, expected >= $MIN_FRAMES"
-    fi
-    log "ok: ffprobe -rtsp_transport udp_multicast ($c): $codec ${width}x$height, $frames frames decoded in ${SECONDS_READ} s of stream"
+    [[ $status -eq 0 ]] || show "$SERVER_LOG"  # who left, and why
+    check_ffprobe_counted "$out" "$status" "$c" $W $H $MIN_FRAMES $SECONDS_READ
+    log "ok: ffprobe -rtsp_transport udp_multicast ($c): mjpeg ${W}x$H, $FRAMES frames decoded in ${SECONDS_READ} s of stream"
 done
 
 stop_server

@@ -21,28 +21,12 @@ for proto in udp tcp http; do
         -count_frames -select_streams v -read_intervals "%+$SECONDS_READ" \
         -show_entries stream=codec_name,width,height,nb_read_frames -of default=noprint_wrappers=1 \
         "$SERVER_URL" >"$out" 2>&1 || status=$?
-    if [[ $status -ne 0 ]]; then
-        show "$out"
-        [[ $status -eq 124 ]] && fail "ffprobe ($proto) did not finish within 30 s"
-        fail "ffprobe ($proto) exited with status $status"
-    fi
-    codec=$(sed -n 's/^codec_name=//p' "$out")
-    width=$(sed -n 's/^width=//p' "$out")
-    height=$(sed -n 's/^height=//p' "$out")
-    frames=$(sed -n 's/^nb_read_frames=//p' "$out")
-    if [[ $codec != mjpeg || $width != "$W" || $height != "$H" || ! $frames =~ ^[0-9]+$ ]]; then
-        show "$out"
-        fail "ffprobe ($proto): expected codec_name=mjpeg width=$W height=$H and a frame count"
-    fi
-    if ((frames < MIN_FRAMES)); then
-        show "$out"
-        fail "ffprobe ($proto): decoded $frames frames in ${SECONDS_READ} s of stream, expected >= $MIN_FRAMES"
-    fi
+    check_ffprobe_counted "$out" "$status" "$proto" $W $H $MIN_FRAMES $SECONDS_READ
     if [[ $proto == http ]] && ! grep -q ", HTTP, path /live/cam" "$SERVER_LOG"; then
         show "$SERVER_LOG"
         fail "ffprobe (http): rtsp-serve did not report a session through an HTTP tunnel"
     fi
-    log "ok: ffprobe -rtsp_transport $proto: $codec ${width}x$height, $frames frames decoded in ${SECONDS_READ} s of stream"
+    log "ok: ffprobe -rtsp_transport $proto: mjpeg ${W}x$H, $FRAMES frames decoded in ${SECONDS_READ} s of stream"
 done
 
 stop_server

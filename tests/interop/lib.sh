@@ -195,3 +195,29 @@ check_gst_decoded() {
         fail "gst-launch ($label): the decoded frames are not ${w}x$h"
     fi
 }
+
+# check_ffprobe_counted FILE STATUS LABEL W H MIN_FRAMES SECONDS: an `ffprobe -count_frames
+# -read_intervals %+SECONDS -show_entries stream=codec_name,width,height,nb_read_frames
+# -of default=noprint_wrappers=1` run (output in FILE, exit status STATUS) must have exited 0 and
+# probed mjpeg at WxH with at least MIN_FRAMES frames decoded; fails naming LABEL and showing
+# FILE otherwise. Sets FRAMES to the count.
+check_ffprobe_counted() {
+    local out=$1 status=$2 label=$3 w=$4 h=$5 min=$6 secs=$7 codec width height
+    if [[ $status -ne 0 ]]; then
+        show "$out"
+        [[ $status -eq 124 ]] && fail "ffprobe ($label) did not finish in time"
+        fail "ffprobe ($label) exited with status $status"
+    fi
+    codec=$(sed -n 's/^codec_name=//p' "$out")
+    width=$(sed -n 's/^width=//p' "$out")
+    height=$(sed -n 's/^height=//p' "$out")
+    FRAMES=$(sed -n 's/^nb_read_frames=//p' "$out")
+    if [[ $codec != mjpeg || $width != "$w" || $height != "$h" || ! $FRAMES =~ ^[0-9]+$ ]]; then
+        show "$out"
+        fail "ffprobe ($label): expected codec_name=mjpeg width=$w height=$h and a frame count"
+    fi
+    if ((FRAMES < min)); then
+        show "$out"
+        fail "ffprobe ($label): decoded $FRAMES frames in $secs s of stream, expected >= $min"
+    fi
+}
