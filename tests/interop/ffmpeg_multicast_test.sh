@@ -13,13 +13,13 @@
 set -euo pipefail
 if [[ -z ${RTSP_IN_NETNS:-} ]]; then
     command -v unshare >/dev/null 2>&1 || { echo "FAIL: unshare not found (Debian: util-linux)" >&2; exit 1; }
-    if ! unshare --net true 2>/dev/null && ! unshare --map-root-user --net true 2>/dev/null; then
-        echo "SKIP: this machine does not allow network namespaces (unshare --net), which the test needs to route multicast to the loopback interface only"
-        exit 77
-    fi
-    flags=(--net)
-    unshare --net true 2>/dev/null || flags=(--map-root-user --net)
-    RTSP_IN_NETNS=1 exec unshare "${flags[@]}" -- bash "$0" "$@"
+    # As root a plain --net; elsewhere a user namespace may allow one.
+    for flags in --net "--map-root-user --net"; do
+        # shellcheck disable=SC2086  # two flags in one word on purpose
+        unshare $flags true 2>/dev/null && RTSP_IN_NETNS=1 exec unshare $flags -- bash "$0" "$@"
+    done
+    echo "SKIP: this machine does not allow network namespaces (unshare --net), which the test needs to route multicast to the loopback interface only"
+    exit 77
 fi
 
 SERVE=$1 FRAME_TOOL=$2
@@ -34,31 +34,22 @@ GROUP=239.255.1.1 PORT=5004
 start_server --path /cam --size ${W}x$H --fps $FPS --quality 80 --multicast "$GROUP:$PORT" --verbose
 
 CLIENTS=(mcast-1 mcast-2)
-PIDS=()
 for c in "${CLIENTS[@]}"; do
-    timeout -k 5 30 ffprobe -v error -rtsp_transport udp_multicast -timeout 5000000 \
+    start_client "$c" timeout -k 5 30 ffprobe -v error -rtsp_transport udp_multicast -timeout 5000000 \
         -count_frames -select_streams v -read_intervals "%+$SECONDS_READ" \
         -show_entries stream=codec_name,width,height,nb_read_frames -of default=noprint_wrappers=1 \
-        "$SERVER_URL" >"$WORK/$c.log" 2>&1 &
-    PIDS+=($!)
-    STARTED_PIDS+=($!)
+        "$SERVER_URL"
 done
 
-for i in "${!CLIENTS[@]}"; do
-    c=${CLIENTS[$i]} out=$WORK/${CLIENTS[$i]}.log status=0
-    wait "${PIDS[$i]}" || status=$?
+for c in "${CLIENTS[@]}"; do
+    wait_client "$c"
+    out=$WORK/$c.log status=$STATUS
     [[ $status -eq 0 ]] || show "$SERVER_LOG"  # who left, and why
     check_ffprobe_counted "$out" "$status" "$c" $W $H $MIN_FRAMES $SECONDS_READ
     log "ok: ffprobe -rtsp_transport udp_multicast ($c): mjpeg ${W}x$H, $FRAMES frames decoded in ${SECONDS_READ} s of stream"
 done
 
 stop_server
-members=$(grep -c "(multicast) setup /cam" "$SERVER_LOG" || true)
-streams=$(grep -c "multicast stream for /cam on $GROUP:$PORT" "$SERVER_LOG" || true)
-ended=$(grep -c "multicast stream for /cam ended" "$SERVER_LOG" || true)
-if [[ $members -ne 2 || $streams -lt 1 || $streams -ne $ended ]]; then
-    show "$SERVER_LOG"
-    fail "rtsp-serve's log: $members multicast setups (expected 2), $streams group streams started and $ended ended"
-fi
-log "ok: two FFmpeg multicast members; $streams group stream(s) to $GROUP:$PORT"
+check_group_stream /cam "$GROUP:$PORT" 2
+log "ok: two FFmpeg multicast members; $STREAMS group stream(s) to $GROUP:$PORT"
 log "PASS"

@@ -117,6 +117,24 @@ start_server() {
     fail "no free port found in 3 attempts"
 }
 
+# start_client NAME CMD...: runs CMD (a command or a function of the script, bounded by its own
+# timeout(1)) in the background with its output in $WORK/NAME.log; the EXIT trap stops it.
+declare -A CLIENT_PIDS=()
+start_client() {
+    local name=$1
+    shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    CLIENT_PIDS[$name]=$!
+    STARTED_PIDS+=($!)
+}
+
+# wait_client NAME: waits for the client start_client started as NAME and sets STATUS to its
+# exit status.
+wait_client() {
+    STATUS=0
+    wait "${CLIENT_PIDS[$1]}" || STATUS=$?
+}
+
 # Stops the server with SIGTERM, like a service manager would: it must exit 0 within 45 s. A
 # normal build exits at once; an ASan build on a loaded machine spent over 20 s in its exit-time
 # leak scan twice in CI, after printing its last line. (timeout -k 45 above starts its own kill
@@ -219,5 +237,19 @@ check_ffprobe_counted() {
     if ((FRAMES < min)); then
         show "$out"
         fail "ffprobe ($label): decoded $FRAMES frames in $secs s of stream, expected >= $min"
+    fi
+}
+
+# check_group_stream PATH GROUP:PORT MEMBERS: after stop_server, rtsp-serve's --verbose log must
+# show MEMBERS multicast setups on PATH and at least one group stream for PATH to GROUP:PORT,
+# every one of them ended. Sets STREAMS to the number of group streams.
+check_group_stream() {
+    local path=$1 group=$2 expected=$3 members ended
+    members=$(grep -c "(multicast) setup $path session" "$SERVER_LOG" || true)
+    STREAMS=$(grep -c "multicast stream for $path on $group" "$SERVER_LOG" || true)
+    ended=$(grep -c "multicast stream for $path ended" "$SERVER_LOG" || true)
+    if [[ $members -ne $expected || $STREAMS -lt 1 || $STREAMS -ne $ended ]]; then
+        show "$SERVER_LOG"
+        fail "rtsp-serve's log: $members multicast setups on $path (expected $expected), $STREAMS group streams to $group started and $ended ended"
     fi
 }

@@ -31,21 +31,18 @@ gst_client() {  # gst_client PROTO
 }
 
 CLIENTS=(ffprobe-udp ffprobe-tcp gst-udp gst-tcp)
-PIDS=()
 for c in "${CLIENTS[@]}"; do
     case $c in
-        ffprobe-*) ffprobe_client "${c#ffprobe-}" >"$WORK/$c.log" 2>&1 & ;;
-        gst-*) gst_client "${c#gst-}" >"$WORK/$c.log" 2>&1 & ;;
+        ffprobe-*) start_client "$c" ffprobe_client "${c#ffprobe-}" ;;
+        gst-*) start_client "$c" gst_client "${c#gst-}" ;;
     esac
-    PIDS+=($!)
-    STARTED_PIDS+=($!)
 done
 
 # Every client is bounded by its own timeout(1); collect the statuses.
 failed=0
-for i in "${!CLIENTS[@]}"; do
-    c=${CLIENTS[$i]} status=0
-    wait "${PIDS[$i]}" || status=$?
+for c in "${CLIENTS[@]}"; do
+    wait_client "$c"
+    status=$STATUS
     log_file=$WORK/$c.log
     run_failed=0
     case $c in

@@ -22,19 +22,16 @@ PORT=$((20000 + 2 * (RANDOM % 10000)))
 start_server --path /cam --size ${W}x$H --fps 30 --quality 90 --multicast "$GROUP:$PORT" --verbose
 
 CLIENTS=(mcast-1 mcast-2 unicast)
-PIDS=()
 for c in "${CLIENTS[@]}"; do
     args=(protocols=udp-mcast multicast-iface=lo)
     [[ $c == unicast ]] && args=(protocols=udp)
-    timeout -k 5 25 gst-launch-1.0 -v rtspsrc location="$SERVER_URL" "${args[@]}" \
-        ! rtpjpegdepay ! jpegdec ! fakesink num-buffers=$N silent=false >"$WORK/$c.log" 2>&1 &
-    PIDS+=($!)
-    STARTED_PIDS+=($!)
+    start_client "$c" timeout -k 5 25 gst-launch-1.0 -v rtspsrc location="$SERVER_URL" "${args[@]}" \
+        ! rtpjpegdepay ! jpegdec ! fakesink num-buffers=$N silent=false
 done
 
-for i in "${!CLIENTS[@]}"; do
-    c=${CLIENTS[$i]} out=$WORK/${CLIENTS[$i]}.log status=0
-    wait "${PIDS[$i]}" || status=$?
+for c in "${CLIENTS[@]}"; do
+    wait_client "$c"
+    out=$WORK/$c.log status=$STATUS
     if gst_run_failed "$out" "$status"; then show "$SERVER_LOG"; fi  # who left, and why
     check_gst_decoded "$out" "$status" "$c" $N $W $H
     log "ok: GStreamer rtspsrc ($c) decoded $N frames of ${W}x$H, no ERROR"
@@ -42,13 +39,11 @@ done
 
 stop_server
 # What the server saw: two multicast sessions, one unicast, and one group stream for them.
-members=$(grep -c "(multicast) setup /cam" "$SERVER_LOG" || true)
+check_group_stream /cam "$GROUP:$PORT" 2
 unicast=$(grep -c "(UDP) setup /cam" "$SERVER_LOG" || true)
-streams=$(grep -c "multicast stream for /cam on $GROUP:$PORT" "$SERVER_LOG" || true)
-ended=$(grep -c "multicast stream for /cam ended" "$SERVER_LOG" || true)
-if [[ $members -ne 2 || $unicast -ne 1 || $streams -lt 1 || $streams -ne $ended ]]; then
+if [[ $unicast -ne 1 ]]; then
     show "$SERVER_LOG"
-    fail "rtsp-serve's log: $members multicast and $unicast unicast setups (expected 2 and 1), $streams group streams started and $ended ended"
+    fail "rtsp-serve's log: $unicast unicast setups on /cam, expected 1"
 fi
-log "ok: two multicast members and a unicast client on one path; $streams group stream(s) to $GROUP:$PORT"
+log "ok: two multicast members and a unicast client on one path; $STREAMS group stream(s) to $GROUP:$PORT"
 log "PASS"
