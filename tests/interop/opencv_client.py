@@ -41,8 +41,7 @@ def main(argv):
         cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG,
                                [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 10000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 5000])
     else:
-        protocols = "tcp" if transport == "tcp" else "udp"
-        pipeline = (f"rtspsrc location={url} latency=0 protocols={protocols} ! rtpjpegdepay ! jpegdec"
+        pipeline = (f"rtspsrc location={url} latency=0 protocols={transport} ! rtpjpegdepay ! jpegdec"
                     " ! videoconvert ! appsink drop=true max-buffers=1")
         cap = cv2.VideoCapture(pipeline, cv2.CAP_GSTREAMER)
     if not cap.isOpened():
